@@ -1,0 +1,123 @@
+package dev.idempotent.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Client key validation and storage key construction. Validation runs before any storage access, so
+ * a rejected key stores nothing.
+ */
+public final class IdempotencyKeys {
+
+	private static final HexFormat HEX = HexFormat.of();
+
+	private final String keyPrefix;
+
+	private final int maxKeyLength;
+
+	/**
+	 * @param keyPrefix prepended to every storage key, e.g. {@code "idempotency:"}
+	 * @param maxKeyLength the longest client key accepted, in characters
+	 */
+	public IdempotencyKeys(String keyPrefix, int maxKeyLength) {
+		if (maxKeyLength < 1) {
+			throw new IllegalArgumentException("maxKeyLength must be at least 1, was " + maxKeyLength);
+		}
+		this.keyPrefix = keyPrefix;
+		this.maxKeyLength = maxKeyLength;
+	}
+
+	/**
+	 * Validates a client key and returns its canonical form. A structured-field string
+	 * ({@code "abc"}, RFC 8941) and the bare {@code abc} are the same key.
+	 * @throws MissingIdempotencyKeyException if {@code raw} is {@code null}
+	 * @throws InvalidIdempotencyKeyException if it is empty, blank, longer than the limit or not
+	 * printable ASCII
+	 */
+	public String normalize(@Nullable String raw) {
+		if (raw == null) {
+			throw new MissingIdempotencyKeyException("The request has no idempotency key.");
+		}
+		String key = unquote(raw);
+		if (key.isEmpty()) {
+			throw new InvalidIdempotencyKeyException("The idempotency key is empty.");
+		}
+		if (key.length() > this.maxKeyLength) {
+			throw new InvalidIdempotencyKeyException(
+					"The idempotency key is longer than " + this.maxKeyLength + " characters.");
+		}
+		for (int i = 0; i < key.length(); i++) {
+			char c = key.charAt(i);
+			if (c < 0x20 || c > 0x7E) {
+				throw new InvalidIdempotencyKeyException(
+						"The idempotency key may contain only printable ASCII characters.");
+			}
+		}
+		if (key.isBlank()) {
+			throw new InvalidIdempotencyKeyException("The idempotency key is blank.");
+		}
+		return key;
+	}
+
+	private static String unquote(String raw) {
+		if (raw.length() < 2 || raw.charAt(0) != '"' || raw.charAt(raw.length() - 1) != '"') {
+			return raw;
+		}
+		StringBuilder key = new StringBuilder(raw.length() - 2);
+		for (int i = 1; i < raw.length() - 1; i++) {
+			char c = raw.charAt(i);
+			if (c == '\\') {
+				char next = (i + 1 < raw.length() - 1) ? raw.charAt(++i) : 0;
+				if (next != '"' && next != '\\') {
+					throw new InvalidIdempotencyKeyException(
+							"The idempotency key is a malformed structured-field string.");
+				}
+				key.append(next);
+			}
+			else if (c == '"') {
+				throw new InvalidIdempotencyKeyException(
+						"The idempotency key is a malformed structured-field string.");
+			}
+			else {
+				key.append(c);
+			}
+		}
+		return key.toString();
+	}
+
+	/**
+	 * Builds the storage key: prefix, operation, then a SHA-256 over the caller and the client key.
+	 * Two callers sending the same key get two records; the client key never reaches the store in
+	 * clear.
+	 * @param operation the operation scope
+	 * @param caller the caller scope (an authenticated principal), or {@code null}
+	 * @param normalizedKey a key returned by {@link #normalize}
+	 */
+	public String storageKey(String operation, @Nullable String caller, String normalizedKey) {
+		MessageDigest digest = sha256();
+		update(digest, (caller != null) ? caller : "");
+		update(digest, normalizedKey);
+		return this.keyPrefix + operation + ":" + HEX.formatHex(digest.digest());
+	}
+
+	// Length-prefixed, so ("ab", "c") and ("a", "bc") never hash alike.
+	private static void update(MessageDigest digest, String value) {
+		byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+		digest.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+		digest.update(bytes);
+	}
+
+	private static MessageDigest sha256() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("Every Java platform provides SHA-256", ex);
+		}
+	}
+
+}

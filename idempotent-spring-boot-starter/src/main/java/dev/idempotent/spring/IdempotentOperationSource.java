@@ -1,0 +1,139 @@
+package dev.idempotent.spring;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * Finds {@link Idempotent} on a method and resolves it into an {@link IdempotentOperation}, once per
+ * method and target class. A misconfigured annotation fails on first use with a message naming the
+ * method.
+ */
+public class IdempotentOperationSource {
+
+	private static final Pattern VARIABLE = Pattern.compile("#([A-Za-z_][A-Za-z0-9_]*)");
+
+	private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d+|root|this");
+
+	private final Map<MethodClassKey, Optional<IdempotentOperation>> cache = new ConcurrentHashMap<>(256);
+
+	private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+
+	private final IdempotentProperties properties;
+
+	private final StringValueResolver valueResolver;
+
+	private final JsonOutcomeCodecFactory codecs;
+
+	public IdempotentOperationSource(IdempotentProperties properties, StringValueResolver valueResolver,
+			JsonOutcomeCodecFactory codecs) {
+		this.properties = properties;
+		this.valueResolver = valueResolver;
+		this.codecs = codecs;
+	}
+
+	/**
+	 * The operation for a method, or {@code null} when it is not {@link Idempotent}.
+	 * @throws IllegalStateException if the annotation is misconfigured
+	 */
+	public @Nullable IdempotentOperation getOperation(Method method, @Nullable Class<?> targetClass) {
+		MethodClassKey cacheKey = new MethodClassKey(method, targetClass);
+		Optional<IdempotentOperation> cached = this.cache.get(cacheKey);
+		if (cached == null) {
+			cached = Optional.ofNullable(resolve(method, targetClass));
+			this.cache.put(cacheKey, cached);
+		}
+		return cached.orElse(null);
+	}
+
+	private @Nullable Idempotent findAnnotation(Method method, @Nullable Class<?> targetClass) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		Idempotent annotation = AnnotatedElementUtils.findMergedAnnotation(specific, Idempotent.class);
+		return (annotation != null || specific == method) ? annotation
+				: AnnotatedElementUtils.findMergedAnnotation(method, Idempotent.class);
+	}
+
+	private @Nullable IdempotentOperation resolve(Method method, @Nullable Class<?> targetClass) {
+		Idempotent annotation = findAnnotation(method, targetClass);
+		if (annotation == null) {
+			return null;
+		}
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		String where = ClassUtils.getQualifiedMethodName(specific, targetClass);
+		rejectAsynchronous(specific, where);
+		String name = StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
+		String keyExpression = StringUtils.hasText(annotation.key()) ? annotation.key().trim() : null;
+		if (keyExpression != null) {
+			checkParameterNames(specific, keyExpression, where);
+		}
+		String header = StringUtils.hasText(annotation.header()) ? annotation.header().trim()
+				: this.properties.getHeader();
+		Duration lease = duration(annotation.lease(), this.properties.getLease(), "lease", where);
+		Duration retention = duration(annotation.retention(), this.properties.getRetention(), "retention", where);
+		return new IdempotentOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
+				header, annotation.onDuplicate(), lease, retention, this.codecs.forMethod(specific));
+	}
+
+	private static void rejectAsynchronous(Method method, String where) {
+		Class<?> type = method.getReturnType();
+		if (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
+				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core.")) {
+			throw new IllegalStateException("@Idempotent does not support asynchronous return types (" + type.getName()
+					+ ") on " + where + ": the call would be recorded before it finished");
+		}
+	}
+
+	private void checkParameterNames(Method method, String expression, String where) {
+		if (method.getParameterCount() == 0 || this.parameterNames.getParameterNames(method) != null) {
+			return;
+		}
+		Matcher matcher = VARIABLE.matcher(expression);
+		while (matcher.find()) {
+			if (!POSITIONAL.matcher(matcher.group(1)).matches()) {
+				throw new IllegalStateException("@Idempotent(key = \"" + expression + "\") on " + where
+						+ " names the parameter '#" + matcher.group(1) + "', but parameter names are not available: "
+						+ "compile with '-parameters' or refer to arguments as #p0, #p1, ...");
+			}
+		}
+	}
+
+	private Duration duration(String text, Duration fallback, String attribute, String where) {
+		if (!StringUtils.hasText(text)) {
+			return fallback;
+		}
+		String resolved = this.valueResolver.resolveStringValue(text.trim());
+		Duration duration;
+		try {
+			duration = DurationStyle.detectAndParse((resolved != null) ? resolved.trim() : "");
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
+					+ " is not a duration; use e.g. \"30s\", \"5m\" or \"PT30S\"", ex);
+		}
+		if (duration.isNegative() || duration.isZero()) {
+			throw new IllegalStateException(
+					"@Idempotent(" + attribute + " = \"" + text + "\") on " + where + " must be positive");
+		}
+		return duration;
+	}
+
+}

@@ -1,0 +1,141 @@
+package dev.idempotent.spring;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of {@link Idempotent} calls ({@code idempotent.*}).
+ */
+@ConfigurationProperties("idempotent")
+public class IdempotentProperties {
+
+	/**
+	 * Whether @Idempotent methods are guarded. When false, they run as plain methods.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Prefix of every storage key, so the records of several applications can share one store.
+	 */
+	private String keyPrefix = "idempotency:";
+
+	/**
+	 * HTTP request header carrying the idempotency key, unless @Idempotent names another.
+	 */
+	private String header = "Idempotency-Key";
+
+	/**
+	 * How long a running call's claim lives; a claim whose process died lapses after it.
+	 */
+	private Duration lease = Duration.ofSeconds(30);
+
+	/**
+	 * How long a completed call's outcome is kept for replay or rejection of duplicates.
+	 */
+	private Duration retention = Duration.ofHours(24);
+
+	/**
+	 * Longest idempotency key accepted, in characters; longer keys are rejected with 400.
+	 */
+	private int maxKeyLength = 255;
+
+	private final Store store = new Store();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = (keyPrefix != null) ? keyPrefix : "";
+	}
+
+	public String getHeader() {
+		return this.header;
+	}
+
+	public void setHeader(String header) {
+		if (header == null || header.isBlank()) {
+			throw new IllegalArgumentException("idempotent.header must name an HTTP header");
+		}
+		this.header = header.trim();
+	}
+
+	public Duration getLease() {
+		return this.lease;
+	}
+
+	public void setLease(Duration lease) {
+		this.lease = requirePositive(lease, "idempotent.lease");
+	}
+
+	public Duration getRetention() {
+		return this.retention;
+	}
+
+	public void setRetention(Duration retention) {
+		this.retention = requirePositive(retention, "idempotent.retention");
+	}
+
+	public int getMaxKeyLength() {
+		return this.maxKeyLength;
+	}
+
+	public void setMaxKeyLength(int maxKeyLength) {
+		if (maxKeyLength < 1) {
+			throw new IllegalArgumentException("idempotent.max-key-length must be at least 1, was " + maxKeyLength);
+		}
+		this.maxKeyLength = maxKeyLength;
+	}
+
+	public Store getStore() {
+		return this.store;
+	}
+
+	private static Duration requirePositive(Duration duration, String property) {
+		if (duration == null || duration.isNegative() || duration.isZero()) {
+			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
+		}
+		return duration;
+	}
+
+	public static class Store {
+
+		/**
+		 * Store type. Defaults to 'redis' when the application has a RedisConnectionFactory, else
+		 * 'in-memory', which protects a single instance only.
+		 */
+		private @Nullable StoreType type;
+
+		public @Nullable StoreType getType() {
+			return this.type;
+		}
+
+		public void setType(@Nullable StoreType type) {
+			this.type = type;
+		}
+
+	}
+
+	/** The supported stores. */
+	public enum StoreType {
+
+		/** Redis (standalone, Sentinel or Cluster) through the application's RedisConnectionFactory. */
+		REDIS,
+
+		/** This JVM's memory: tests and single-instance applications only. */
+		IN_MEMORY
+
+	}
+
+}

@@ -1,0 +1,106 @@
+package dev.idempotent.spring.autoconfigure;
+
+import java.time.Clock;
+
+import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.IdempotencyKeys;
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.DefaultIdempotencyCallerResolver;
+import dev.idempotent.spring.IdempotenceService;
+import dev.idempotent.spring.IdempotencyCallerResolver;
+import dev.idempotent.spring.IdempotencyKeyResolver;
+import dev.idempotent.spring.IdempotentAdvisor;
+import dev.idempotent.spring.IdempotentInterceptor;
+import dev.idempotent.spring.IdempotentOperationSource;
+import dev.idempotent.spring.IdempotentProperties;
+import dev.idempotent.spring.JsonOutcomeCodecFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.beans.factory.config.EmbeddedValueResolver;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+
+/**
+ * Auto-configuration of {@link dev.idempotent.spring.Idempotent}: the store (Redis when the
+ * application has a {@code RedisConnectionFactory}, else in-memory), the engine, the advisor,
+ * {@link IdempotenceService} and, in a servlet web application, the problem-detail mapping. Every
+ * bean backs off when the application defines its own.
+ */
+@AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
+@ConditionalOnBooleanProperty(name = "idempotent.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(IdempotentProperties.class)
+@Import({ RedisStoreConfiguration.class, InMemoryStoreConfiguration.class, IdempotentWebConfiguration.class })
+public final class IdempotentAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyEngine idempotencyEngine(ObjectProvider<IdempotencyStore> store, IdempotentProperties properties,
+			ObjectProvider<Clock> clock) {
+		IdempotencyStore chosen = store.getIfAvailable();
+		if (chosen == null) {
+			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
+					+ " but no such store can be created: the redis store needs a RedisConnectionFactory "
+					+ "(spring-boot-starter-data-redis and spring.data.redis.*), or define an IdempotencyStore bean");
+		}
+		return new IdempotencyEngine(chosen, new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()),
+				clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyCallerResolver idempotencyCallerResolver() {
+		return new DefaultIdempotencyCallerResolver();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyKeyResolver idempotencyKeyResolver(BeanFactory beanFactory) {
+		return new IdempotencyKeyResolver(beanFactory);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	JsonOutcomeCodecFactory idempotentOutcomeCodecFactory(ObjectProvider<JsonMapper> jsonMapper) {
+		return new JsonOutcomeCodecFactory(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotentOperationSource idempotentOperationSource(IdempotentProperties properties,
+			ConfigurableBeanFactory beanFactory, JsonOutcomeCodecFactory codecs) {
+		return new IdempotentOperationSource(properties, new EmbeddedValueResolver(beanFactory), codecs);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotentInterceptor idempotentInterceptor(IdempotencyEngine engine, IdempotentOperationSource operations,
+			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers) {
+		return new IdempotentInterceptor(engine, operations, keys, callers);
+	}
+
+	// Static and lazy: advisors are created before most beans, and this one must not drag the
+	// store and its connection along.
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	@ConditionalOnMissingBean
+	static IdempotentAdvisor idempotentAdvisor(ObjectProvider<IdempotentInterceptor> interceptor) {
+		return new IdempotentAdvisor(interceptor::getObject);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotenceService idempotenceService(IdempotencyEngine engine) {
+		return new IdempotenceService(engine);
+	}
+
+}

@@ -1,0 +1,25 @@
+package dev.idempotent.spring.autoconfigure;
+
+import dev.idempotent.spring.web.IdempotencyProblemHandler;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.servlet.DispatcherServlet;
+
+/** Problem details for library exceptions in a servlet web application. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({ ProblemDetail.class, DispatcherServlet.class })
+class IdempotentWebConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyProblemHandler idempotencyProblemHandler() {
+		return new IdempotencyProblemHandler();
+	}
+
+}

@@ -1,0 +1,30 @@
+package dev.idempotent.spring.autoconfigure;
+
+import java.time.Clock;
+
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.redis.RedisIdempotencyStore;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/** The Redis store, on the application's {@link RedisConnectionFactory}. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(RedisConnectionFactory.class)
+@ConditionalOnBean(RedisConnectionFactory.class)
+@ConditionalOnMissingBean(IdempotencyStore.class)
+@Conditional(StoreTypeCondition.Redis.class)
+class RedisStoreConfiguration {
+
+	@Bean
+	RedisIdempotencyStore idempotencyStore(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock) {
+		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC));
+	}
+
+}
