@@ -1,6 +1,7 @@
 package dev.idempotent.spring;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.WildcardType;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -48,7 +49,9 @@ public class JsonOutcomeCodecFactory {
 	}
 
 	private JavaType javaType(ResolvableType type) {
-		return this.jsonMapper.getTypeFactory().constructType(type.getType());
+		// ResponseEntity<?> and unresolvable type variables are read back as plain JSON values.
+		boolean open = type.getType() instanceof WildcardType || type.resolve() == null;
+		return this.jsonMapper.getTypeFactory().constructType(open ? Object.class : type.getType());
 	}
 
 	private record ValueCodec(JsonMapper mapper, JavaType type) implements OutcomeCodec<Object> {

@@ -1,0 +1,47 @@
+package dev.idempotent.example.orders;
+
+import java.net.URI;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.spring.Idempotent;
+import jakarta.validation.Valid;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /orders}: the {@code Idempotency-Key} header is required and a retry replays the first
+ * response. {@code GET /orders} lists the caller's orders, so executions can be counted.
+ */
+@RestController
+class OrderController {
+
+	private final Map<String, List<Order>> ordersByOwner = new ConcurrentHashMap<>();
+
+	@PostMapping("/orders")
+	@Idempotent(name = "orders", onDuplicate = DuplicatePolicy.REPLAY)
+	ResponseEntity<Order> create(@Valid @RequestBody CreateOrderRequest request, Principal principal)
+			throws InterruptedException {
+		if (request.processingMillis() != null && request.processingMillis() > 0) {
+			Thread.sleep(request.processingMillis());
+		}
+		Order order = new Order(UUID.randomUUID().toString(), request.sku(), request.quantity(), principal.getName());
+		this.ordersByOwner.computeIfAbsent(principal.getName(), (owner) -> new CopyOnWriteArrayList<>()).add(order);
+		return ResponseEntity.created(URI.create("/orders/" + order.id())).body(order);
+	}
+
+	@GetMapping("/orders")
+	List<Order> list(Principal principal) {
+		return List.copyOf(this.ordersByOwner.getOrDefault(principal.getName(), List.of()));
+	}
+
+}

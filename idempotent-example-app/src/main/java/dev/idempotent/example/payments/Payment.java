@@ -1,0 +1,13 @@
+package dev.idempotent.example.payments;
+
+import java.math.BigDecimal;
+
+/**
+ * A payment made.
+ *
+ * @param paymentId the client's id for the payment, which is also its idempotency key
+ * @param amount how much
+ * @param owner the user who paid
+ */
+public record Payment(String paymentId, BigDecimal amount, String owner) {
+}

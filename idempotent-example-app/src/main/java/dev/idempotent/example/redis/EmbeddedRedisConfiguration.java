@@ -1,0 +1,66 @@
+package dev.idempotent.example.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.RedisServer;
+
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * With no Redis configured, the example starts a {@code redis-server} of its own (the binary shipped
+ * in the embedded-redis jar) on a free loopback port and points Spring Data Redis at it, so the
+ * example runs with nothing but a JDK. Set {@code spring.data.redis.host}/{@code port} to use a real
+ * Redis instead.
+ */
+@Configuration(proxyBeanMethods = false)
+@Conditional(NoRedisConfiguredCondition.class)
+class EmbeddedRedisConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(EmbeddedRedisConfiguration.class);
+
+	@Bean(destroyMethod = "stop")
+	RedisServer embeddedRedisServer() throws IOException {
+		int port = freePort();
+		RedisServer server = RedisServer.newRedisServer()
+			.bind("127.0.0.1")
+			.port(port)
+			.setting("save \"\"")
+			.setting("appendonly no")
+			.build();
+		server.start();
+		logger.info("No spring.data.redis.* configured: started an embedded redis-server on 127.0.0.1:{}; "
+				+ "idempotency records live only as long as this process", port);
+		return server;
+	}
+
+	@Bean
+	DataRedisConnectionDetails embeddedRedisConnectionDetails(RedisServer embeddedRedisServer) {
+		int port = embeddedRedisServer.ports().get(0);
+		return new DataRedisConnectionDetails() {
+
+			@Override
+			public Standalone getStandalone() {
+				return Standalone.of("127.0.0.1", port);
+			}
+
+		};
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not find a free port for the embedded Redis", ex);
+		}
+	}
+
+}

@@ -1,0 +1,75 @@
+package dev.idempotent.example.transfers;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.springframework.stereotype.Service;
+
+/**
+ * Accounts and the transfers between them. Every account opens with {@link #OPENING_BALANCE}.
+ */
+@Service
+public class Ledger {
+
+	/** The balance of an account before its first transfer. */
+	public static final BigDecimal OPENING_BALANCE = new BigDecimal("1000");
+
+	private final Map<String, BigDecimal> balances = new ConcurrentHashMap<>();
+
+	private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
+
+	private final Set<String> outagesSimulated = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Moves money between two accounts.
+	 * @throws InsufficientFundsException a business failure: the source cannot pay
+	 * @throws LedgerUnavailableException a system failure: nothing was moved
+	 */
+	public synchronized Transfer transfer(TransferRequest request, String attemptKey, String owner) {
+		if (request.failure() == SimulatedFailure.SYSTEM && this.outagesSimulated.add(owner + "\n" + attemptKey)) {
+			throw new LedgerUnavailableException();
+		}
+		BigDecimal balance = balance(request.from());
+		if (request.failure() == SimulatedFailure.BUSINESS || balance.compareTo(request.amount()) < 0) {
+			throw new InsufficientFundsException(request.from());
+		}
+		this.balances.put(request.from(), balance.subtract(request.amount()));
+		this.balances.put(request.to(), balance(request.to()).add(request.amount()));
+		Transfer transfer = new Transfer(UUID.randomUUID().toString(), request.from(), request.to(), request.amount(),
+				owner);
+		this.transfers.add(transfer);
+		return transfer;
+	}
+
+	public BigDecimal balance(String account) {
+		return this.balances.getOrDefault(account, OPENING_BALANCE);
+	}
+
+	public List<Transfer> transfersOf(String owner) {
+		return this.transfers.stream().filter((transfer) -> transfer.owner().equals(owner)).toList();
+	}
+
+	/** A business failure: the key is kept, and a retry gets the same answer. */
+	public static class InsufficientFundsException extends RuntimeException {
+
+		InsufficientFundsException(String account) {
+			super("Account " + account + " has insufficient funds for this transfer.");
+		}
+
+	}
+
+	/** A system failure: nothing was moved, and a retry may succeed. */
+	public static class LedgerUnavailableException extends RuntimeException {
+
+		LedgerUnavailableException() {
+			super("The ledger is temporarily unavailable; nothing was transferred. Retry later.");
+		}
+
+	}
+
+}
