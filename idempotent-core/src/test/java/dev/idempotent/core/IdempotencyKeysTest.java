@@ -1,0 +1,58 @@
+package dev.idempotent.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class IdempotencyKeysTest {
+
+	private final IdempotencyKeys keys = new IdempotencyKeys("idem:", 255);
+
+	@Test
+	void acceptsPrintableAsciiUpToTheLimit() {
+		String longest = "k".repeat(255);
+		assertThat(this.keys.normalize(longest)).isEqualTo(longest);
+		assertThat(this.keys.normalize("order 42/retry#1")).isEqualTo("order 42/retry#1");
+	}
+
+	@Test
+	void structuredFieldStringIsTheSameKeyAsTheBareOne() {
+		assertThat(this.keys.normalize("\"abc\"")).isEqualTo("abc");
+		assertThat(this.keys.normalize("\"a\\\"b\\\\c\"")).isEqualTo("a\"b\\c");
+	}
+
+	@Test
+	void missingKeyIsMissing() {
+		assertThatExceptionOfType(MissingIdempotencyKeyException.class).isThrownBy(() -> this.keys.normalize(null));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "", "\"\"", "   ", "tab\there", "caf\u00e9", "line\nbreak", "\u0000", "\"bad\\x\"",
+			"\"a\"b\"" })
+	void rejectsMalformedKeys(String key) {
+		assertThatExceptionOfType(InvalidIdempotencyKeyException.class).isThrownBy(() -> this.keys.normalize(key));
+	}
+
+	@Test
+	void rejectsKeysOverTheLimit() {
+		assertThatExceptionOfType(InvalidIdempotencyKeyException.class)
+			.isThrownBy(() -> this.keys.normalize("k".repeat(256)))
+			.withMessageContaining("255");
+	}
+
+	@Test
+	void storageKeysAreScopedByOperationAndCallerAndHideTheClientKey() {
+		String alice = this.keys.storageKey("orders", "alice", "k1");
+		assertThat(alice).startsWith("idem:orders:").doesNotContain("k1").doesNotContain("alice");
+		assertThat(this.keys.storageKey("orders", "alice", "k1")).isEqualTo(alice);
+		assertThat(this.keys.storageKey("orders", "bob", "k1")).isNotEqualTo(alice);
+		assertThat(this.keys.storageKey("payments", "alice", "k1")).isNotEqualTo(alice);
+		assertThat(this.keys.storageKey("orders", null, "k1")).isNotEqualTo(alice);
+		// Length-prefixed hashing: moving characters between caller and key never collides.
+		assertThat(this.keys.storageKey("orders", "ab", "c")).isNotEqualTo(this.keys.storageKey("orders", "a", "bc"));
+	}
+
+}
