@@ -1,0 +1,241 @@
+package dev.idempotent.example;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.idempotent.example.ExampleHttpClient.RawResponse;
+import dev.idempotent.example.transfers.Ledger;
+import dev.idempotent.test.TestRedis;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static dev.idempotent.example.ExampleHttpClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The example's HTTP contract, over real HTTP, against a real Redis. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class ExampleContractHttpTest {
+
+	private static final String PREFIX = "example-test-" + UUID.randomUUID() + ":";
+
+	private static final String ORDER = "{\"sku\":\"book\",\"quantity\":2}";
+
+	@DynamicPropertySource
+	static void redis(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
+		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
+		registry.add("idempotent.key-prefix", () -> PREFIX);
+	}
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private StringRedisTemplate redis;
+
+	@Autowired
+	private Ledger ledger;
+
+	private ExampleHttpClient http;
+
+	@BeforeEach
+	void client() {
+		this.http = new ExampleHttpClient(this.port);
+	}
+
+	@Test
+	void orderRetryReplaysTheSameStatusBodyAndLocation() {
+		String key = newKey();
+		int before = this.http.count("alice", "/orders");
+		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
+		HttpResponse<String> retry = this.http.post("alice", "/orders", key, ORDER);
+
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		JsonNode order = json(first);
+		assertThat(order.get("sku").asString()).isEqualTo("book");
+		assertThat(order.get("quantity").asInt()).isEqualTo(2);
+		assertThat(order.get("owner").asString()).isEqualTo("alice");
+		assertThat(order.get("id").asString()).isNotBlank();
+
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(retry)).isEqualTo(order);
+		assertThat(retry.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"))
+			.hasValue("/orders/" + order.get("id").asString());
+		assertThat(retry.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void sameKeyFromTwoUsersIsTwoOrders() {
+		String key = newKey();
+		HttpResponse<String> alice = this.http.post("alice", "/orders", key, ORDER);
+		HttpResponse<String> bob = this.http.post("bob", "/orders", key, ORDER);
+		assertThat(alice.statusCode()).isEqualTo(201);
+		assertThat(bob.statusCode()).isEqualTo(201);
+		assertThat(bob.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(json(bob).get("owner").asString()).isEqualTo("bob");
+		assertThat(json(bob).get("id")).isNotEqualTo(json(alice).get("id"));
+	}
+
+	@Test
+	void duplicatePaymentIsRejectedWith409() {
+		String payment = "{\"paymentId\":\"" + newKey() + "\",\"amount\":12.50}";
+		int before = this.http.count("alice", "/payments");
+		HttpResponse<String> first = this.http.post("alice", "/payments", null, payment);
+		HttpResponse<String> duplicate = this.http.post("alice", "/payments", null, payment);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(json(first).get("amount").decimalValue()).isEqualByComparingTo("12.50");
+		assertThat(duplicate.statusCode()).isEqualTo(409);
+		assertThat(duplicate.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		JsonNode problem = json(duplicate);
+		assertThat(problem.get("type").asString()).isEqualTo("urn:idempotent:problem:duplicate-request");
+		assertThat(problem.get("status").asInt()).isEqualTo(409);
+		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void transferSystemFailureReleasesTheKeySoTheRetryRuns() {
+		String key = newKey();
+		String transfer = "{\"from\":\"sys-" + key + "\",\"to\":\"b\",\"amount\":100,\"simulateFailure\":\"SYSTEM\"}";
+		int before = this.http.count("alice", "/transfers");
+		HttpResponse<String> first = this.http.post("alice", "/transfers", key, transfer);
+		assertThat(first.statusCode()).isEqualTo(503);
+		assertThat(first.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(json(first).get("type").asString()).isEqualTo("urn:idempotent-example:problem:ledger-unavailable");
+		assertThat(this.http.count("alice", "/transfers")).isEqualTo(before);
+
+		HttpResponse<String> retry = this.http.post("alice", "/transfers", key, transfer);
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		HttpResponse<String> again = this.http.post("alice", "/transfers", key, transfer);
+		assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(this.http.count("alice", "/transfers")).isEqualTo(before + 1);
+		assertThat(this.ledger.balance("sys-" + key)).isEqualByComparingTo("900");
+	}
+
+	@Test
+	void transferBusinessFailureKeepsTheKeyAndReplaysTheSame422() {
+		String key = newKey();
+		String account = "biz-" + key;
+		String transfer = "{\"from\":\"" + account + "\",\"to\":\"b\",\"amount\":100,\"simulateFailure\":\"BUSINESS\"}";
+		HttpResponse<String> first = this.http.post("alice", "/transfers", key, transfer);
+		HttpResponse<String> retry = this.http.post("alice", "/transfers", key, transfer);
+		assertThat(first.statusCode()).isEqualTo(422);
+		assertThat(json(first).get("type").asString()).isEqualTo("urn:idempotent-example:problem:insufficient-funds");
+		assertThat(retry.statusCode()).isEqualTo(422);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(retry.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(json(retry)).isEqualTo(json(first));
+		assertThat(this.ledger.balance(account)).isEqualByComparingTo(Ledger.OPENING_BALANCE);
+	}
+
+	@Test
+	void badKeysAre400AndStoreNothing() {
+		int ordersBefore = this.http.count("alice", "/orders");
+		int recordsBefore = records();
+		Map<String, String> badKeys = new LinkedHashMap<>();
+		badKeys.put("empty", "");
+		badKeys.put("256 characters", "k".repeat(256));
+		badKeys.put("tab", "a\tb");
+		badKeys.put("non-ASCII", "caf\u00e9");
+		for (Map.Entry<String, String> bad : badKeys.entrySet()) {
+			RawResponse response = this.http.postWithRawKey("alice", "/orders", bad.getValue(), ORDER);
+			assertThat(response.status()).as(bad.getKey()).isEqualTo(400);
+			assertThat(response.head()).as(bad.getKey()).containsIgnoringCase("Content-Type: application/problem+json");
+			assertThat(response.json().get("type").asString()).as(bad.getKey())
+				.isEqualTo("urn:idempotent:problem:invalid-key");
+		}
+		HttpResponse<String> missing = this.http.post("alice", "/orders", null, ORDER);
+		assertThat(missing.statusCode()).isEqualTo(400);
+		assertThat(json(missing).get("type").asString()).isEqualTo("urn:idempotent:problem:missing-key");
+		assertThat(json(missing).get("status").asInt()).isEqualTo(400);
+		assertThat(missing.body()).doesNotContain("Exception").doesNotContain("at dev.");
+
+		assertThat(records()).isEqualTo(recordsBefore);
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(ordersBefore);
+	}
+
+	@Test
+	void rejectedBeforeTheMethodRunsStoresNothingAndTheKeyThenWorks() {
+		String key = newKey();
+		HttpResponse<String> invalid = this.http.post("alice", "/orders", key, "{\"sku\":\"book\",\"quantity\":0}");
+		HttpResponse<String> anonymous = this.http.postAnonymously("/orders", key, ORDER);
+		assertThat(invalid.statusCode()).isEqualTo(400);
+		assertThat(anonymous.statusCode()).isEqualTo(401);
+		HttpResponse<String> valid = this.http.post("alice", "/orders", key, ORDER);
+		assertThat(valid.statusCode()).isEqualTo(201);
+		assertThat(valid.headers().firstValue("Idempotent-Replayed")).isEmpty();
+	}
+
+	@Test
+	void sixtyFourConcurrentRequestsWithOneKeyCreateOneOrder() throws Exception {
+		String key = newKey();
+		String slowOrder = "{\"sku\":\"race\",\"quantity\":1,\"processingMillis\":500}";
+		int before = this.http.count("bob", "/orders");
+		int requests = 64;
+		ExecutorService pool = Executors.newFixedThreadPool(requests);
+		CountDownLatch start = new CountDownLatch(1);
+		Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+		List<Future<?>> futures = new ArrayList<>();
+		try {
+			for (int i = 0; i < requests; i++) {
+				futures.add(pool.submit(() -> {
+					start.await();
+					HttpResponse<String> response = this.http.post("bob", "/orders", key, slowOrder);
+					String outcome = switch (response.statusCode()) {
+						case 201 -> response.headers().firstValue("Idempotent-Replayed").isPresent() ? "replayed"
+								: "executed";
+						case 409 -> json(response).get("type").asString().endsWith("request-in-progress")
+								&& response.headers().firstValue("Retry-After").isPresent() ? "in-progress"
+										: "unexpected 409";
+						default -> "unexpected " + response.statusCode();
+					};
+					outcomes.computeIfAbsent(outcome, (o) -> new AtomicInteger()).incrementAndGet();
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> future : futures) {
+				future.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(outcomes.keySet()).allMatch((o) -> o.equals("executed") || o.equals("replayed") || o.equals("in-progress"));
+		assertThat(outcomes.get("executed")).hasValue(1);
+		assertThat(outcomes.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(requests);
+		assertThat(this.http.count("bob", "/orders")).isEqualTo(before + 1);
+	}
+
+	private int records() {
+		return this.redis.keys(PREFIX + "*").size();
+	}
+
+	private static String newKey() {
+		return UUID.randomUUID().toString();
+	}
+
+}

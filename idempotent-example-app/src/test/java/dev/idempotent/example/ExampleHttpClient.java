@@ -1,0 +1,131 @@
+package dev.idempotent.example;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A real HTTP client for the example service, logging in as one of its demo users. */
+final class ExampleHttpClient {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final URI base;
+
+	ExampleHttpClient(int port) {
+		this.base = URI.create("http://127.0.0.1:" + port);
+	}
+
+	HttpResponse<String> post(String user, String path, @Nullable String key, String json) {
+		HttpRequest.Builder request = request(user, path).header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json));
+		if (key != null) {
+			request.header("Idempotency-Key", key);
+		}
+		return send(request.build());
+	}
+
+	HttpResponse<String> get(String user, String path) {
+		return send(request(user, path).GET().build());
+	}
+
+	HttpResponse<String> postAnonymously(String path, String key, String json) {
+		return send(HttpRequest.newBuilder(this.base.resolve(path))
+			.timeout(Duration.ofSeconds(30))
+			.header("Content-Type", "application/json")
+			.header("Idempotency-Key", key)
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build());
+	}
+
+	/**
+	 * Sends the key's UTF-8 bytes exactly as given, which {@link HttpClient} would not (it refuses or
+	 * rewrites control and non-ASCII characters in header values).
+	 */
+	RawResponse postWithRawKey(String user, String path, String key, String json) {
+		String credentials = Base64.getEncoder()
+			.encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8));
+		byte[] body = json.getBytes(StandardCharsets.UTF_8);
+		String head = "POST " + path + " HTTP/1.0\r\nHost: " + this.base.getAuthority() + "\r\nAuthorization: Basic "
+				+ credentials + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+				+ "\r\nIdempotency-Key: " + key + "\r\n\r\n";
+		try (Socket socket = new Socket(this.base.getHost(), this.base.getPort())) {
+			socket.setSoTimeout(30_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(head.getBytes(StandardCharsets.UTF_8));
+			out.write(body);
+			out.flush();
+			String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			int endOfHead = response.indexOf("\r\n\r\n");
+			String[] statusLine = response.substring(0, response.indexOf("\r\n")).split(" ");
+			return new RawResponse(Integer.parseInt(statusLine[1]), response.substring(0, endOfHead),
+					response.substring(endOfHead + 4));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * A response read off a raw socket.
+	 *
+	 * @param status the status code
+	 * @param head the status line and headers
+	 * @param body the body
+	 */
+	record RawResponse(int status, String head, String body) {
+
+		JsonNode json() {
+			return JSON.readTree(this.body);
+		}
+
+	}
+
+	/** How many items {@code GET path} lists for the user. */
+	int count(String user, String path) {
+		HttpResponse<String> response = get(user, path);
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
+		}
+		return json(response).size();
+	}
+
+	static JsonNode json(HttpResponse<String> response) {
+		return JSON.readTree(response.body());
+	}
+
+	private HttpRequest.Builder request(String user, String path) {
+		String credentials = Base64.getEncoder()
+			.encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8));
+		return HttpRequest.newBuilder(this.base.resolve(path))
+			.timeout(Duration.ofSeconds(30))
+			.header("Authorization", "Basic " + credentials);
+	}
+
+	private HttpResponse<String> send(HttpRequest request) {
+		try {
+			return this.client.send(request, HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
