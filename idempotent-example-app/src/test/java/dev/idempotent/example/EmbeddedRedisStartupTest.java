@@ -1,0 +1,55 @@
+package dev.idempotent.example;
+
+import java.net.http.HttpResponse;
+import java.util.UUID;
+
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.redis.RedisIdempotencyStore;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's run command with no Redis configured: the example starts a redis-server of its own,
+ * says so, and idempotency works on it.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class EmbeddedRedisStartupTest {
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private RedisServer embeddedRedis;
+
+	@Autowired
+	private IdempotencyStore store;
+
+	@Test
+	void startsItsOwnRedisAndUsesIt(CapturedOutput output) {
+		assertThat(this.embeddedRedis.isActive()).isTrue();
+		assertThat(this.store).isInstanceOf(RedisIdempotencyStore.class);
+		int redisPort = this.embeddedRedis.ports().get(0);
+		assertThat(output).contains("started an embedded redis-server on 127.0.0.1:" + redisPort)
+			.contains("Idempotency records in Redis at 127.0.0.1:" + redisPort);
+
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		String key = UUID.randomUUID().toString();
+		HttpResponse<String> first = http.post("alice", "/orders", key, "{\"sku\":\"pen\",\"quantity\":1}");
+		HttpResponse<String> retry = http.post("alice", "/orders", key, "{\"sku\":\"pen\",\"quantity\":1}");
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(retry.body()).isEqualTo(first.body());
+	}
+
+}

@@ -1,0 +1,79 @@
+package dev.idempotent.example;
+
+import java.net.http.HttpResponse;
+import java.util.UUID;
+
+import dev.idempotent.test.TcpProxy;
+import dev.idempotent.test.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static dev.idempotent.example.ExampleHttpClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fail closed: with Redis cut off (a real TCP cut between the service and a real Redis), orders are
+ * refused with 503 and none is created; once Redis is reachable again, the next request, with the
+ * same key, runs.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class FailClosedHttpTest {
+
+	private static final TcpProxy proxy = new TcpProxy(TestRedis.endpoint().host(), TestRedis.endpoint().port());
+
+	private static final String ORDER = "{\"sku\":\"book\",\"quantity\":1}";
+
+	@DynamicPropertySource
+	static void redis(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.host", () -> "127.0.0.1");
+		registry.add("spring.data.redis.port", proxy::port);
+		registry.add("spring.data.redis.timeout", () -> "2s");
+		registry.add("idempotent.key-prefix", () -> "fail-closed-test-" + UUID.randomUUID() + ":");
+	}
+
+	@LocalServerPort
+	private int port;
+
+	@AfterAll
+	static void closeProxy() {
+		proxy.close();
+	}
+
+	@Test
+	void redisUnreachableIs503AndRunsNothingThenTheNextRequestWorks() {
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		assertThat(http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER).statusCode()).isEqualTo(201);
+		int before = http.count("alice", "/orders");
+		String key = UUID.randomUUID().toString();
+
+		proxy.cut();
+		try {
+			for (int attempt = 0; attempt < 2; attempt++) {
+				HttpResponse<String> refused = http.post("alice", "/orders", key, ORDER);
+				assertThat(refused.statusCode()).isEqualTo(503);
+				assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+				assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+				assertThat(json(refused).get("type").asString())
+					.isEqualTo("urn:idempotent:problem:storage-unavailable");
+				assertThat(refused.body()).doesNotContain("127.0.0.1").doesNotContain("Exception");
+			}
+			assertThat(http.count("alice", "/orders")).as("no order created while Redis is unreachable")
+				.isEqualTo(before);
+		}
+		finally {
+			proxy.restore();
+		}
+
+		HttpResponse<String> retry = http.post("alice", "/orders", key, ORDER);
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+}
