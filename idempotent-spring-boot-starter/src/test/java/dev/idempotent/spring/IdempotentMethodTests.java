@@ -75,6 +75,16 @@ class IdempotentMethodTests {
 	}
 
 	@Test
+	void rootObjectAndBeanReferencesInKeys() {
+		String key = newKey();
+		assertThat(this.inventory.byRoot(key, "x")).isEqualTo(1);
+		assertThat(this.inventory.byRoot(key, "y")).as("same key from #root.args[0]").isEqualTo(1);
+		assertThat(this.inventory.byBean(key)).isEqualTo(1);
+		assertThat(this.inventory.byBean(key)).isEqualTo(1);
+		assertThat(this.idempotence.find("byBean", null, "bean-" + key)).isPresent();
+	}
+
+	@Test
 	void keyEvaluatingToNullIsMissingAndBlankIsInvalid() {
 		int recordsBefore = this.redis.keys(PREFIX + "reserve:*").size();
 		assertThatExceptionOfType(MissingIdempotencyKeyException.class)
@@ -188,6 +198,19 @@ class IdempotentMethodTests {
 			return new Inventory();
 		}
 
+		@Bean
+		KeyPrefixer keyPrefixer() {
+			return new KeyPrefixer();
+		}
+
+	}
+
+	static class KeyPrefixer {
+
+		public String prefix(String key) {
+			return "bean-" + key;
+		}
+
 	}
 
 	static class Inventory {
@@ -213,6 +236,16 @@ class IdempotentMethodTests {
 		public String charge(String paymentId, int amount) {
 			count(paymentId);
 			return "charged " + paymentId;
+		}
+
+		@Idempotent(name = "byRoot", key = "#root.args[0]")
+		public int byRoot(String key, String ignored) {
+			return count("root-" + key);
+		}
+
+		@Idempotent(name = "byBean", key = "@keyPrefixer.prefix(#key)")
+		public int byBean(String key) {
+			return count("bean-" + key);
 		}
 
 		@Idempotent(name = "fromHeader")
