@@ -2,22 +2,17 @@ package dev.idempotent.spring;
 
 import java.lang.reflect.Method;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
-import org.springframework.expression.EvaluationContext;
+import org.springframework.expression.BeanResolver;
 import org.springframework.expression.Expression;
-import org.springframework.util.ClassUtils;
-import org.springframework.web.context.request.RequestAttributes;
-import org.springframework.web.context.request.RequestContextHolder;
-import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * Reads the raw idempotency key of a call: the {@link Idempotent#key()} SpEL expression over the
@@ -26,18 +21,15 @@ import org.springframework.web.context.request.ServletRequestAttributes;
  */
 public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 
-	private static final ClassLoader CLASS_LOADER = IdempotencyKeyResolver.class.getClassLoader();
-
-	private static final boolean SERVLET_PRESENT = ClassUtils
-		.isPresent("org.springframework.web.context.request.ServletRequestAttributes", CLASS_LOADER)
-			&& ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest", CLASS_LOADER);
-
 	private final Map<ExpressionKey, Expression> expressions = new ConcurrentHashMap<>(64);
 
-	private final @Nullable BeanFactory beanFactory;
+	private final @Nullable BeanResolver beanResolver;
 
+	/**
+	 * @param beanFactory resolves {@code @bean} references in key expressions, or {@code null}
+	 */
 	public IdempotencyKeyResolver(@Nullable BeanFactory beanFactory) {
-		this.beanFactory = beanFactory;
+		this.beanResolver = (beanFactory != null) ? new BeanFactoryResolver(beanFactory) : null;
 	}
 
 	/**
@@ -45,7 +37,7 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 	 */
 	public @Nullable String resolveKey(IdempotentOperation operation, @Nullable Object target, Object[] arguments) {
 		if (operation.keyExpression() == null) {
-			return SERVLET_PRESENT ? ServletHeaders.header(operation.header()) : null;
+			return CurrentHttpExchange.header(operation.header());
 		}
 		Object value = evaluate(operation, target, arguments);
 		return (value != null) ? value.toString() : null;
@@ -53,14 +45,13 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 
 	private @Nullable Object evaluate(IdempotentOperation operation, @Nullable Object target, Object[] arguments) {
 		Method method = operation.method();
-		EvaluationContext context = new MethodBasedEvaluationContext(new KeyRoot(method, arguments, target), method,
-				arguments, getParameterNameDiscoverer());
-		if (this.beanFactory != null && context instanceof MethodBasedEvaluationContext methodContext) {
-			methodContext.setBeanResolver(new BeanFactoryResolver(this.beanFactory));
+		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(new KeyRoot(method, arguments, target),
+				method, arguments, getParameterNameDiscoverer());
+		if (this.beanResolver != null) {
+			context.setBeanResolver(this.beanResolver);
 		}
-		String expression = operation.keyExpression();
-		AnnotatedElementKey methodKey = operation.methodKey();
-		return getExpression(this.expressions, methodKey, expression).getValue(context);
+		String expression = Objects.requireNonNull(operation.keyExpression());
+		return getExpression(this.expressions, operation.methodKey(), expression).getValue(context);
 	}
 
 	/**
@@ -72,19 +63,6 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 	 * @param target the bean invoked
 	 */
 	public record KeyRoot(Method method, Object[] args, @Nullable Object target) {
-	}
-
-	private static final class ServletHeaders {
-
-		static @Nullable String header(String name) {
-			RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
-			if (!(attributes instanceof ServletRequestAttributes servlet)) {
-				return null;
-			}
-			HttpServletRequest request = servlet.getRequest();
-			return request.getHeader(name);
-		}
-
 	}
 
 }

@@ -5,16 +5,11 @@ import java.lang.reflect.Method;
 import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotentCall;
-import jakarta.servlet.http.HttpServletResponse;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
-import org.springframework.util.ClassUtils;
-import org.springframework.web.context.request.RequestAttributes;
-import org.springframework.web.context.request.RequestContextHolder;
-import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * Adapts a method invocation to the {@link IdempotencyEngine}: resolves the operation, key and
@@ -25,12 +20,6 @@ public class IdempotentInterceptor implements MethodInterceptor {
 
 	/** The response header that marks an HTTP response as a replay of an earlier call. */
 	public static final String REPLAYED_HEADER = "Idempotent-Replayed";
-
-	private static final ClassLoader CLASS_LOADER = IdempotentInterceptor.class.getClassLoader();
-
-	private static final boolean SERVLET_PRESENT = ClassUtils
-		.isPresent("org.springframework.web.context.request.ServletRequestAttributes", CLASS_LOADER)
-			&& ClassUtils.isPresent("jakarta.servlet.http.HttpServletResponse", CLASS_LOADER);
 
 	private final IdempotencyEngine engine;
 
@@ -61,24 +50,10 @@ public class IdempotentInterceptor implements MethodInterceptor {
 		IdempotentCall call = new IdempotentCall(operation.name(), key, this.callers.resolveCaller(), null,
 				operation.onDuplicate(), operation.lease(), operation.retention());
 		Execution<Object> execution = this.engine.execute(call, operation.codec(), invocation::proceed);
-		if (execution.replayed() && SERVLET_PRESENT) {
-			ServletResponses.markReplayed();
+		if (execution.replayed()) {
+			CurrentHttpExchange.setResponseHeader(REPLAYED_HEADER, "true");
 		}
 		return execution.value();
-	}
-
-	private static final class ServletResponses {
-
-		static void markReplayed() {
-			RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
-			if (attributes instanceof ServletRequestAttributes servlet) {
-				HttpServletResponse response = servlet.getResponse();
-				if (response != null) {
-					response.setHeader(REPLAYED_HEADER, "true");
-				}
-			}
-		}
-
 	}
 
 }

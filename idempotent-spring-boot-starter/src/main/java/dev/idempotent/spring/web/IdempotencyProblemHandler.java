@@ -44,8 +44,10 @@ public class IdempotencyProblemHandler {
 	public ResponseEntity<ProblemDetail> handle(IdempotencyException ex, HttpServletRequest request) {
 		Problem problem = Problem.of(ex);
 		if (ex instanceof IdempotencyStorageUnavailableException) {
-			logger.warn("Idempotency storage unavailable; answered 503 without running {} {}", request.getMethod(),
+			// One line per refused request; the stack trace only on demand, as an outage repeats it.
+			logger.warn("Idempotency storage unavailable; answered 503 without running {} {}: {}", request.getMethod(),
 					request.getRequestURI(), ex.getCause());
+			logger.debug("Idempotency storage failure", ex);
 		}
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(problem.status(), ex.getMessage());
 		body.setType(URI.create(TYPE_PREFIX + problem.slug()));
