@@ -1,18 +1,13 @@
 package dev.idempotent.core;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.idempotent.testing.ConcurrentCallers;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -228,54 +223,26 @@ class IdempotencyEngineTest {
 
 	@Test
 	void sixtyFourConcurrentCallsWithOneKeyRunOnce() throws Exception {
-		int threads = 64;
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		CountDownLatch start = new CountDownLatch(1);
-		CountDownLatch firstRunning = new CountDownLatch(1);
-		CountDownLatch othersAnswered = new CountDownLatch(threads - 1);
-		Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-		List<Future<?>> futures = new ArrayList<>();
-		try {
-			for (int i = 0; i < threads; i++) {
-				futures.add(pool.submit(() -> {
-					start.await();
-					String outcome;
-					try {
-						Execution<String> execution = this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT,
-								() -> {
-									firstRunning.countDown();
-									// Slow method: hold the claim until every other caller has been answered.
-									othersAnswered.await(30, TimeUnit.SECONDS);
-									return work();
-								});
-						outcome = execution.replayed() ? "replayed" : "executed";
-					}
-					catch (RequestInProgressException ex) {
-						outcome = "in-progress";
-					}
-					catch (Throwable ex) {
-						outcome = "failed: " + ex;
-					}
-					outcomes.computeIfAbsent(outcome, (o) -> new AtomicInteger()).incrementAndGet();
-					if (!outcome.equals("executed")) {
-						othersAnswered.countDown();
-					}
-					return null;
-				}));
+		int callers = 64;
+		CountDownLatch othersAnswered = new CountDownLatch(callers - 1);
+		List<String> outcomes = ConcurrentCallers.race(callers, () -> {
+			try {
+				Execution<String> execution = this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
+					// A slow method: it holds the claim until every other caller has been answered.
+					othersAnswered.await(30, TimeUnit.SECONDS);
+					return work();
+				});
+				return execution.replayed() ? "replayed" : "executed";
 			}
-			start.countDown();
-			for (Future<?> future : futures) {
-				future.get(60, TimeUnit.SECONDS);
+			catch (RequestInProgressException ex) {
+				othersAnswered.countDown();
+				return "in-progress";
 			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		assertThat(outcomes).containsOnlyKeys("executed", "in-progress");
+		});
 		assertThat(this.executions).hasValue(1);
-		assertThat(outcomes.get("executed")).hasValue(1);
-		assertThat(outcomes.get("in-progress")).hasValue(threads - 1);
-		assertThat(firstRunning.getCount()).isZero();
+		assertThat(outcomes).containsOnlyOnce("executed").hasSize(callers)
+			.filteredOn("in-progress"::equals)
+			.hasSize(callers - 1);
 	}
 
 	private String work() {

@@ -1,22 +1,15 @@
 package dev.idempotent.example;
 
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
 import dev.idempotent.test.TestRedis;
+import dev.idempotent.testing.ConcurrentCallers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -195,38 +188,17 @@ class ExampleContractHttpTest {
 		String slowOrder = "{\"sku\":\"race\",\"quantity\":1,\"processingMillis\":500}";
 		int before = this.http.count("bob", "/orders");
 		int requests = 64;
-		ExecutorService pool = Executors.newFixedThreadPool(requests);
-		CountDownLatch start = new CountDownLatch(1);
-		Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-		List<Future<?>> futures = new ArrayList<>();
-		try {
-			for (int i = 0; i < requests; i++) {
-				futures.add(pool.submit(() -> {
-					start.await();
-					HttpResponse<String> response = this.http.post("bob", "/orders", key, slowOrder);
-					String outcome = switch (response.statusCode()) {
-						case 201 -> response.headers().firstValue("Idempotent-Replayed").isPresent() ? "replayed"
-								: "executed";
-						case 409 -> json(response).get("type").asString().endsWith("request-in-progress")
-								&& response.headers().firstValue("Retry-After").isPresent() ? "in-progress"
-										: "unexpected 409";
-						default -> "unexpected " + response.statusCode();
-					};
-					outcomes.computeIfAbsent(outcome, (o) -> new AtomicInteger()).incrementAndGet();
-					return null;
-				}));
-			}
-			start.countDown();
-			for (Future<?> future : futures) {
-				future.get(60, TimeUnit.SECONDS);
-			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
-		assertThat(outcomes.keySet()).allMatch((o) -> o.equals("executed") || o.equals("replayed") || o.equals("in-progress"));
-		assertThat(outcomes.get("executed")).hasValue(1);
-		assertThat(outcomes.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(requests);
+		List<String> outcomes = ConcurrentCallers.race(requests, () -> {
+			HttpResponse<String> response = this.http.post("bob", "/orders", key, slowOrder);
+			return switch (response.statusCode()) {
+				case 201 -> response.headers().firstValue("Idempotent-Replayed").isPresent() ? "replayed" : "executed";
+				case 409 -> json(response).get("type").asString().endsWith("request-in-progress")
+						&& response.headers().firstValue("Retry-After").isPresent() ? "in-progress" : "unexpected 409";
+				default -> "unexpected " + response.statusCode();
+			};
+		});
+		assertThat(outcomes).hasSize(requests).containsOnlyOnce("executed")
+			.allMatch((o) -> o.equals("executed") || o.equals("replayed") || o.equals("in-progress"));
 		assertThat(this.http.count("bob", "/orders")).isEqualTo(before + 1);
 	}
 

@@ -7,9 +7,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,6 +17,7 @@ import dev.idempotent.core.MissingIdempotencyKeyException;
 import dev.idempotent.core.RecordState;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.test.TestRedis;
+import dev.idempotent.testing.ConcurrentCallers;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -142,40 +140,22 @@ class IdempotentMethodTests {
 	@Test
 	void sixtyFourConcurrentCallsWithOneKeyRunOnce() throws Exception {
 		String key = newKey();
-		int threads = 64;
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		CountDownLatch start = new CountDownLatch(1);
-		Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-		List<Future<?>> futures = new ArrayList<>();
-		try {
-			for (int i = 0; i < threads; i++) {
-				futures.add(pool.submit(() -> {
-					start.await();
-					String outcome;
-					try {
-						this.inventory.slow(key, threads - 1);
-						outcome = "returned";
-					}
-					catch (RequestInProgressException ex) {
-						outcome = "in-progress";
-						this.inventory.answered(key);
-					}
-					outcomes.computeIfAbsent(outcome, (o) -> new AtomicInteger()).incrementAndGet();
-					return null;
-				}));
+		int callers = 64;
+		this.inventory.expectOthers(key, callers - 1);
+		List<String> outcomes = ConcurrentCallers.race(callers, () -> {
+			try {
+				return this.inventory.slow(key);
 			}
-			start.countDown();
-			for (Future<?> future : futures) {
-				future.get(60, TimeUnit.SECONDS);
+			catch (RequestInProgressException ex) {
+				this.inventory.answered(key);
+				return "in-progress";
 			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
+		});
 		assertThat(this.inventory.executions(key)).isEqualTo(1);
-		assertThat(outcomes.get("returned")).hasValue(1);
-		assertThat(outcomes.get("in-progress")).hasValue(threads - 1);
-		assertThat(this.inventory.slow(key, 0)).as("replayed once completed").isEqualTo("slow " + key);
+		assertThat(outcomes).containsOnlyOnce("slow " + key).hasSize(callers)
+			.filteredOn("in-progress"::equals)
+			.hasSize(callers - 1);
+		assertThat(this.inventory.slow(key)).as("replayed once completed").isEqualTo("slow " + key);
 		assertThat(this.inventory.executions(key)).isEqualTo(1);
 	}
 
@@ -269,19 +249,19 @@ class IdempotentMethodTests {
 		}
 
 		@Idempotent(name = "slow", key = "#key", lease = "${test.slow-lease:45s}")
-		public String slow(String key, int others) throws InterruptedException {
+		public String slow(String key) throws InterruptedException {
 			count(key);
-			// Hold the claim until every other caller has been answered.
-			latch(key, others).await(30, TimeUnit.SECONDS);
+			// A slow method: it holds the claim until every other caller has been answered.
+			this.othersAnswered.get(key).await(30, TimeUnit.SECONDS);
 			return "slow " + key;
+		}
+
+		void expectOthers(String key, int others) {
+			this.othersAnswered.put(key, new CountDownLatch(others));
 		}
 
 		void answered(String key) {
 			this.othersAnswered.get(key).countDown();
-		}
-
-		private CountDownLatch latch(String key, int others) {
-			return this.othersAnswered.computeIfAbsent(key, (k) -> new CountDownLatch(others));
 		}
 
 		@Idempotent(key = "#key", lease = "thirty seconds")
