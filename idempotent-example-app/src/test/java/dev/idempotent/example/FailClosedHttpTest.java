@@ -1,16 +1,20 @@
 package dev.idempotent.example;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.UUID;
 
+import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.test.TcpProxy;
 import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -18,14 +22,16 @@ import static dev.idempotent.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fail closed: with Redis cut off (a real TCP cut between the service and a real Redis), orders are
- * refused with 503 and none is created; once Redis is reachable again, the next request, with the
- * same key, runs.
+ * Fail closed: with Redis cut off or hanging (a real TCP proxy between the service and a real
+ * Redis), or answering with a script error, orders are refused with 503 and none is created; once
+ * Redis is back, the next request runs.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class FailClosedHttpTest {
 
 	private static final TcpProxy proxy = new TcpProxy(TestRedis.endpoint().host(), TestRedis.endpoint().port());
+
+	private static final String PREFIX = "fail-closed-test-" + UUID.randomUUID() + ":";
 
 	private static final String ORDER = "{\"sku\":\"book\",\"quantity\":1}";
 
@@ -34,11 +40,14 @@ class FailClosedHttpTest {
 		registry.add("spring.data.redis.host", () -> "127.0.0.1");
 		registry.add("spring.data.redis.port", proxy::port);
 		registry.add("spring.data.redis.timeout", () -> "2s");
-		registry.add("idempotent.key-prefix", () -> "fail-closed-test-" + UUID.randomUUID() + ":");
+		registry.add("idempotent.key-prefix", () -> PREFIX);
 	}
 
 	@LocalServerPort
 	private int port;
+
+	@Autowired
+	private StringRedisTemplate redis;
 
 	@AfterAll
 	static void closeProxy() {
@@ -74,6 +83,44 @@ class FailClosedHttpTest {
 		assertThat(retry.statusCode()).isEqualTo(201);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
 		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void redisHangingPastTheTimeoutIs503AndRunsNothing() {
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		assertThat(http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER).statusCode()).isEqualTo(201);
+		int before = http.count("alice", "/orders");
+
+		proxy.pause();
+		try {
+			HttpResponse<String> refused = http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER);
+			assertThat(refused.statusCode()).isEqualTo(503);
+			assertThat(json(refused).get("type").asString()).isEqualTo("urn:idempotent:problem:storage-unavailable");
+			assertThat(http.count("alice", "/orders")).isEqualTo(before);
+		}
+		finally {
+			proxy.resume();
+		}
+		// A claim sent before the timeout may still land once Redis answers: that key then waits for
+		// its lease, so the next request here uses a key of its own.
+		assertThat(http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER).statusCode()).isEqualTo(201);
+		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void redisScriptErrorIs503AndRunsNothing() {
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		int before = http.count("alice", "/orders");
+		String key = UUID.randomUUID().toString();
+		String storageKey = new IdempotencyKeys(PREFIX, 255).storageKey("orders", "alice", key);
+		this.redis.opsForValue().set(storageKey, "not an idempotency record", Duration.ofMinutes(1));
+
+		HttpResponse<String> refused = http.post("alice", "/orders", key, ORDER);
+		assertThat(refused.statusCode()).isEqualTo(503);
+		assertThat(json(refused).get("type").asString()).isEqualTo("urn:idempotent:problem:storage-unavailable");
+		assertThat(refused.body()).doesNotContain("WRONGTYPE");
+		assertThat(http.count("alice", "/orders")).isEqualTo(before);
+		assertThat(this.redis.opsForValue().get(storageKey)).isEqualTo("not an idempotency record");
 	}
 
 }

@@ -12,9 +12,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on a loopback port that a test can cut and restore, to make a real server (Redis)
- * unreachable and reachable again without stopping it. While cut, connections are refused and open
- * ones are closed.
+ * A TCP proxy on a loopback port that a test can cut and restore, or pause and resume, to make a
+ * real server (Redis) unreachable or unresponsive without stopping it. While cut, connections are
+ * refused and open ones are closed. While paused, connections stay open but no byte moves, as with
+ * a server that hangs; the held bytes flow on resume.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -25,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
 	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
 	private volatile ServerSocket server;
+
+	private boolean paused;
 
 	public TcpProxy(String targetHost, int targetPort) {
 		this.target = new InetSocketAddress(targetHost, targetPort);
@@ -43,6 +46,23 @@ public final class TcpProxy implements AutoCloseable {
 		this.server = null;
 		this.sockets.forEach(TcpProxy::closeQuietly);
 		this.sockets.clear();
+	}
+
+	/** Holds every byte in flight until {@link #resume()}. */
+	public synchronized void pause() {
+		this.paused = true;
+	}
+
+	/** Lets the held bytes and new ones flow again. */
+	public synchronized void resume() {
+		this.paused = false;
+		notifyAll();
+	}
+
+	private synchronized void awaitFlowing() throws InterruptedException {
+		while (this.paused) {
+			wait();
+		}
 	}
 
 	/** Accepts connections again, on the same port. */
@@ -93,12 +113,16 @@ public final class TcpProxy implements AutoCloseable {
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				int read;
 				while ((read = in.read(buffer)) != -1) {
+					awaitFlowing();
 					out.write(buffer, 0, read);
 					out.flush();
 				}
 			}
 			catch (IOException ex) {
 				// Closed by either side or by cut().
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
 			}
 			finally {
 				closeQuietly(from);
@@ -113,6 +137,7 @@ public final class TcpProxy implements AutoCloseable {
 
 	@Override
 	public void close() {
+		resume();
 		cut();
 	}
 
