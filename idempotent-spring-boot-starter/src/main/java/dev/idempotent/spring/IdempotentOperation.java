@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.AnnotatedElementKey;
 
 /**
- * What {@link Idempotent} says about one method, resolved once and cached.
+ * What {@link Idempotent} says about one method, resolved once by {@link IdempotentOperationSource} and
+ * cached.
  *
  * @param name the operation scope
  * @param method the annotated method
@@ -22,6 +23,6 @@ import org.springframework.context.expression.AnnotatedElementKey;
  * @param retention how long the outcome is kept
  * @param codec reads and writes the method's outcome
  */
-record IdempotentOperation(String name, Method method, AnnotatedElementKey methodKey, @Nullable String keyExpression,
-		String header, DuplicatePolicy onDuplicate, Duration lease, Duration retention, OutcomeCodec<Object> codec) {
+public record IdempotentOperation(String name, Method method, AnnotatedElementKey methodKey,
+		@Nullable String keyExpression, String header, DuplicatePolicy onDuplicate, Duration lease, Duration retention, OutcomeCodec<Object> codec) {
 }
