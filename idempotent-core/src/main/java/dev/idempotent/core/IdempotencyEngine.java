@@ -65,7 +65,7 @@ public final class IdempotencyEngine {
 			result = invocation.invoke();
 		}
 		catch (Throwable ex) {
-			// A failure is a system failure unless the policy keeps it: free the key so a retry runs.
+			// Every exception counts as a system failure: free the key so a retry runs.
 			releaseQuietly(active);
 			throw ex;
 		}
