@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.security.Principal;
 import java.util.List;
+import java.util.Objects;
 
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.example.transfers.Ledger.InsufficientFundsException;
@@ -53,19 +54,26 @@ class TransferController {
 	@Idempotent(name = "transfers", onDuplicate = DuplicatePolicy.REPLAY)
 	ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request,
 			@RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key, Principal principal) {
+		// @Idempotent refuses a request without a key before this method runs.
+		String attemptKey = Objects.requireNonNull(key, "Idempotency-Key");
 		try {
-			Transfer transfer = this.ledger.transfer(request, String.valueOf(key), principal.getName());
+			Transfer transfer = this.ledger.transfer(request, attemptKey, principal.getName());
 			return ResponseEntity.created(URI.create("/transfers/" + transfer.id())).body(transfer);
 		}
 		catch (InsufficientFundsException ex) {
-			return problem(HttpStatus.UNPROCESSABLE_CONTENT, "insufficient-funds", "Insufficient funds", ex).build();
+			HttpStatus status = HttpStatus.UNPROCESSABLE_CONTENT;
+			return ResponseEntity.status(status)
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.body(problem(status, "insufficient-funds", "Insufficient funds", ex));
 		}
 		catch (LedgerUnavailableException ex) {
 			// Nothing happened: release the key so the client's retry runs again.
-			this.idempotence.delete(String.valueOf(key));
-			return problem(HttpStatus.SERVICE_UNAVAILABLE, "ledger-unavailable", "Ledger unavailable", ex)
+			this.idempotence.delete(attemptKey);
+			HttpStatus status = HttpStatus.SERVICE_UNAVAILABLE;
+			return ResponseEntity.status(status)
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.header(HttpHeaders.RETRY_AFTER, "1")
-				.build();
+				.body(problem(status, "ledger-unavailable", "Ledger unavailable", ex));
 		}
 	}
 
@@ -79,27 +87,13 @@ class TransferController {
 		return this.ledger.balance(account);
 	}
 
-	private static ProblemResponse problem(HttpStatus status, String slug, String title, RuntimeException ex) {
+	private static ProblemDetail problem(HttpStatus status, String slug, String title, RuntimeException ex) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, ex.getMessage());
 		problem.setType(URI.create(PROBLEM_PREFIX + slug));
 		problem.setTitle(title);
 		// Set here rather than by Spring MVC at write time, so a replay carries it too.
 		problem.setInstance(URI.create("/transfers"));
-		return new ProblemResponse(
-				ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON), problem);
-	}
-
-	private record ProblemResponse(ResponseEntity.BodyBuilder response, ProblemDetail problem) {
-
-		ProblemResponse header(String name, String value) {
-			this.response.header(name, value);
-			return this;
-		}
-
-		ResponseEntity<?> build() {
-			return this.response.body(this.problem);
-		}
-
+		return problem;
 	}
 
 }
