@@ -6,8 +6,32 @@ import org.jspecify.annotations.Nullable;
  * The result an idempotent call hands back.
  *
  * @param value the method's return value, or the first call's when replayed
- * @param replayed whether the value is a replay of an earlier call rather than a fresh execution
+ * @param failure the first call's kept failure, reconstructed, when a replay is of a failure; else
+ * {@code null}
+ * @param replayed whether this is a replay of an earlier call rather than a fresh execution
  * @param <T> the result type
  */
-public record Execution<T>(@Nullable T value, boolean replayed) {
+public record Execution<T>(@Nullable T value, @Nullable Throwable failure, boolean replayed) {
+
+	static <T> Execution<T> executed(@Nullable T value) {
+		return new Execution<>(value, null, false);
+	}
+
+	static <T> Execution<T> replayed(Outcome<T> outcome) {
+		if (outcome instanceof Outcome.Thrown<T> thrown) {
+			return new Execution<>(null, thrown.failure(), true);
+		}
+		return new Execution<>(((Outcome.Returned<T>) outcome).value(), null, true);
+	}
+
+	/**
+	 * The value, or the replayed failure thrown: what the caller of the guarded method should see.
+	 */
+	public @Nullable T getOrThrow() throws Throwable {
+		if (this.failure != null) {
+			throw this.failure;
+		}
+		return this.value;
+	}
+
 }

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -20,9 +22,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class IdempotencyEngine {
 
+	/** The default {@link Builder#maxOutcomeSize(int)}: 64 KiB. */
+	public static final int DEFAULT_MAX_OUTCOME_SIZE = 64 * 1024;
+
 	private static final Logger logger = LoggerFactory.getLogger(IdempotencyEngine.class);
 
 	private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
+
+	// A duplicate that awaits completion polls the store, backing off from the first pause to the last.
+	private static final long FIRST_POLL_MILLIS = 10;
+
+	private static final long LAST_POLL_MILLIS = 200;
 
 	private final IdempotencyStore store;
 
@@ -30,70 +40,146 @@ public final class IdempotencyEngine {
 
 	private final Clock clock;
 
+	private final @Nullable LeaseRenewer leaseRenewer;
+
+	private final int maxOutcomeSize;
+
 	private final ThreadLocal<ActiveCall> activeCall = new ThreadLocal<>();
 
+	/**
+	 * An engine without lease renewal (a call must finish within its lease) that keeps outcomes up
+	 * to {@value #DEFAULT_MAX_OUTCOME_SIZE} bytes. See {@link #builder(IdempotencyStore)} for more.
+	 */
 	public IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock) {
+		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE);
+	}
+
+	private IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock,
+			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
+		this.leaseRenewer = leaseRenewer;
+		this.maxOutcomeSize = maxOutcomeSize;
+	}
+
+	/** Starts building an engine on a store. */
+	public static Builder builder(IdempotencyStore store) {
+		return new Builder(store);
 	}
 
 	/**
 	 * Runs the invocation at most once for the call's key.
-	 * @return the fresh result, or the replayed outcome of the first call
+	 * @return the fresh result, or the replayed outcome of the first call; a replayed failure is in
+	 * {@link Execution#failure()} ({@link Execution#getOrThrow()} throws it)
 	 * @throws MissingIdempotencyKeyException if the call has no key (nothing stored)
 	 * @throws InvalidIdempotencyKeyException if the key is malformed (nothing stored)
 	 * @throws IdempotencyStorageUnavailableException if the store failed; the invocation did not run
 	 * @throws IdempotencyKeyReusedException if the key was used for a different request
 	 * @throws RequestInProgressException if a call with this key is still running
 	 * @throws DuplicateRequestException if a call with this key completed and duplicates are rejected
-	 * @throws Throwable whatever the invocation throws; its claim is released first, so a retry runs
+	 * @throws ReplayUnavailableException if a call with this key completed but its outcome was not kept
+	 * @throws Throwable whatever the invocation throws; the claim is released first (a retry runs)
+	 * unless the policy keeps the key for that exception (a duplicate gets it again)
 	 */
 	public <T> Execution<T> execute(IdempotentCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
 			throws Throwable {
 		String key = this.keys.normalize(call.key());
-		String storageKey = this.keys.storageKey(call.operation(), call.caller(), key);
+		String storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
 		String owner = UUID.randomUUID().toString();
-		ClaimResult claim = storage(() -> this.store.tryClaim(storageKey, owner, call.fingerprint(), call.lease()));
+		ClaimResult claim = claim(call, storageKey, owner);
 		if (!claim.isAcquired()) {
-			return answerDuplicate(call, codec, claim.existing());
+			return answerDuplicate(call, key, codec, claim.existing());
 		}
 		ActiveCall active = new ActiveCall(call, key, storageKey, owner, this.activeCall.get());
 		this.activeCall.set(active);
+		renewLease(active);
 		T result;
 		try {
 			result = invocation.invoke();
 		}
 		catch (Throwable ex) {
-			// Every exception counts as a system failure: free the key so a retry runs.
-			releaseQuietly(active);
+			active.finish();
+			if (!active.releaseRequested && call.policy().exceptions().keeps(ex)) {
+				// A business failure: the answer is final, and a duplicate gets it again.
+				complete(active, codec, Outcome.thrown(ex));
+			}
+			else {
+				releaseQuietly(active);
+			}
 			throw ex;
 		}
 		finally {
 			restore(active);
 		}
+		active.finish();
 		if (active.releaseRequested) {
 			releaseQuietly(active);
 		}
 		else {
-			completeQuietly(active, codec, result);
+			complete(active, codec, Outcome.returned(result));
 		}
-		return new Execution<>(result, false);
+		return Execution.executed(result);
 	}
 
-	private <T> Execution<T> answerDuplicate(IdempotentCall call, OutcomeCodec<T> codec, IdempotencyRecord existing) {
-		if (call.fingerprint() != null && existing.fingerprint() != null
-				&& !call.fingerprint().equals(existing.fingerprint())) {
+	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
+	private ClaimResult claim(IdempotentCall call, String storageKey, String owner) {
+		Duration wait = call.policy().awaitCompletion();
+		long deadline = System.nanoTime() + wait.toNanos();
+		long pause = FIRST_POLL_MILLIS;
+		while (true) {
+			ClaimResult claim = storage(
+					() -> this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
+			if (claim.isAcquired() || claim.existing().isCompleted() || isReused(call, claim.existing())) {
+				return claim;
+			}
+			long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (remainingMillis <= 0) {
+				return claim;
+			}
+			try {
+				Thread.sleep(Math.min(pause, remainingMillis));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return claim;
+			}
+			pause = Math.min(pause * 2, LAST_POLL_MILLIS);
+		}
+	}
+
+	private static boolean isReused(IdempotentCall call, IdempotencyRecord existing) {
+		return call.fingerprint() != null && existing.fingerprint() != null
+				&& !call.fingerprint().equals(existing.fingerprint());
+	}
+
+	private <T> Execution<T> answerDuplicate(IdempotentCall call, String key, OutcomeCodec<T> codec,
+			IdempotencyRecord existing) {
+		if (isReused(call, existing)) {
 			throw new IdempotencyKeyReusedException();
 		}
 		if (!existing.isCompleted()) {
 			throw new RequestInProgressException(retryAfter(existing));
 		}
-		if (call.onDuplicate() == DuplicatePolicy.REJECT) {
+		if (call.policy().onDuplicate() == DuplicatePolicy.REJECT) {
 			throw new DuplicateRequestException();
 		}
-		String outcome = Objects.requireNonNull(existing.outcome(), "A completed record holds an outcome");
-		return new Execution<>(codec.decode(outcome), true);
+		String stored = Objects.requireNonNull(existing.outcome(), "A completed record holds an outcome");
+		Outcome<T> outcome;
+		try {
+			outcome = codec.decode(stored);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("The stored outcome of an idempotent call cannot be read back, so its duplicate is refused "
+					+ "[operation={}, key={}, storageKey={}]", call.operation(), key, existing.key(), ex);
+			throw new ReplayUnavailableException();
+		}
+		if (outcome instanceof Outcome.Unavailable<T> unavailable) {
+			logger.debug("The outcome of an idempotent call was not kept ({}), so its duplicate is refused "
+					+ "[operation={}, key={}]", unavailable.reason(), call.operation(), key);
+			throw new ReplayUnavailableException();
+		}
+		return Execution.replayed(outcome);
 	}
 
 	private Duration retryAfter(IdempotencyRecord existing) {
@@ -106,14 +192,46 @@ public final class IdempotencyEngine {
 		return Duration.ofSeconds(seconds);
 	}
 
-	private <T> void completeQuietly(ActiveCall active, OutcomeCodec<T> codec, @Nullable T result) {
-		IdempotentCall call = active.call;
+	// Renews the claim a third of the lease before it would lapse, so a call may outlive its lease.
+	private void renewLease(ActiveCall active) {
+		if (this.leaseRenewer != null) {
+			Duration lease = active.call.policy().lease();
+			active.renewal = this.leaseRenewer.schedule(() -> renew(active), lease.dividedBy(3));
+		}
+	}
+
+	private void renew(ActiveCall active) {
+		if (active.finished) {
+			return;
+		}
 		try {
-			String outcome = codec.encode(result);
-			if (!this.store.complete(active.storageKey, active.owner, outcome, call.retention())) {
+			if (!this.store.extend(active.storageKey, active.owner, active.call.policy().lease()) && !active.finished) {
+				logger.error("An idempotent call lost its claim while running (the lease lapsed before it was "
+						+ "renewed, or the key was deleted); a duplicate may run too [operation={}, key={}, "
+						+ "storageKey={}]", active.call.operation(), active.key, active.storageKey);
+				active.finish();
+			}
+		}
+		catch (RuntimeException ex) {
+			// The next renewal may get through before the lease lapses; say so once per call.
+			if (!active.renewalFailed) {
+				active.renewalFailed = true;
+				logger.warn("Could not renew the lease of a running idempotent call; retrying "
+						+ "[operation={}, key={}, storageKey={}]: {}", active.call.operation(), active.key,
+						active.storageKey, ex.toString());
+			}
+		}
+	}
+
+	private <T> void complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
+		IdempotentCall call = active.call;
+		String stored;
+		try {
+			stored = encode(active, codec, outcome);
+			if (!this.store.complete(active.storageKey, active.owner, stored, call.policy().retention())) {
 				logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
-						+ "stored; a retry may run again. Raise the lease above the call's duration "
-						+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey);
+						+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", call.operation(),
+						active.key, active.storageKey);
 			}
 		}
 		catch (RuntimeException ex) {
@@ -122,6 +240,49 @@ public final class IdempotencyEngine {
 					+ "until its lease expires [operation={}, key={}, storageKey={}]", call.operation(), active.key,
 					active.storageKey, ex);
 		}
+	}
+
+	// An outcome that is too large or cannot be written is replaced by a marker, so a duplicate is
+	// refused rather than run again.
+	private <T> String encode(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
+		String reason;
+		try {
+			String stored = codec.encode(outcome);
+			int size = utf8Length(stored);
+			if (size <= this.maxOutcomeSize) {
+				return stored;
+			}
+			reason = "outcome of " + size + " bytes is larger than the limit of " + this.maxOutcomeSize + " bytes";
+			logger.warn("The outcome of an idempotent call is not kept: {}; its duplicates will be refused "
+					+ "[operation={}, key={}]", reason, active.call.operation(), active.key);
+		}
+		catch (RuntimeException ex) {
+			reason = "outcome could not be encoded: " + ex;
+			logger.error("The outcome of an idempotent call could not be encoded, so it is not kept; its "
+					+ "duplicates will be refused [operation={}, key={}]", active.call.operation(), active.key, ex);
+		}
+		return codec.encode(Outcome.unavailable(reason));
+	}
+
+	private static int utf8Length(String text) {
+		int bytes = 0;
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (c < 0x80) {
+				bytes++;
+			}
+			else if (c < 0x800) {
+				bytes += 2;
+			}
+			else if (Character.isHighSurrogate(c)) {
+				bytes += 4;
+				i++;
+			}
+			else {
+				bytes += 3;
+			}
+		}
+		return bytes;
 	}
 
 	private void releaseQuietly(ActiveCall active) {
@@ -150,7 +311,7 @@ public final class IdempotencyEngine {
 	/**
 	 * Releases a key on behalf of business code. Inside a running idempotent call whose key this is,
 	 * the call's own claim is released by owner, and the call will not be completed: a retry runs
-	 * again. Any other key is deleted in the operation and caller scope of the running call.
+	 * again. Any other key is deleted in the operation, caller and scope of the running call.
 	 * @param key the client key, as the request carried it
 	 * @return whether a claim or record was removed
 	 * @throws IllegalStateException if no idempotent call is running on this thread
@@ -171,7 +332,8 @@ public final class IdempotencyEngine {
 				return target.released;
 			}
 		}
-		return delete(running.call.operation(), running.call.caller(), key);
+		IdempotentCall call = running.call;
+		return delete(call.operation(), call.caller(), call.scope(), key);
 	}
 
 	/** The innermost idempotent call running on this thread, if any. */
@@ -186,7 +348,16 @@ public final class IdempotencyEngine {
 	 * @throws IdempotencyStorageUnavailableException if the store failed
 	 */
 	public boolean delete(String operation, @Nullable String caller, String key) {
-		String storageKey = this.keys.storageKey(operation, caller, this.keys.normalize(key));
+		return delete(operation, caller, null, key);
+	}
+
+	/**
+	 * Deletes a record of a scoped operation whatever its state: an operator's repair.
+	 * @return whether a record was removed
+	 * @throws IdempotencyStorageUnavailableException if the store failed
+	 */
+	public boolean delete(String operation, @Nullable String caller, @Nullable String scope, String key) {
+		String storageKey = this.keys.storageKey(operation, caller, scope, this.keys.normalize(key));
 		return storage(() -> this.store.delete(storageKey));
 	}
 
@@ -195,7 +366,16 @@ public final class IdempotencyEngine {
 	 * @throws IdempotencyStorageUnavailableException if the store failed
 	 */
 	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, String key) {
-		String storageKey = this.keys.storageKey(operation, caller, this.keys.normalize(key));
+		return find(operation, caller, null, key);
+	}
+
+	/**
+	 * Reads a record of a scoped operation.
+	 * @throws IdempotencyStorageUnavailableException if the store failed
+	 */
+	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, @Nullable String scope,
+			String key) {
+		String storageKey = this.keys.storageKey(operation, caller, scope, this.keys.normalize(key));
 		return storage(() -> this.store.find(storageKey));
 	}
 
@@ -216,6 +396,62 @@ public final class IdempotencyEngine {
 
 	}
 
+	/** Builds an {@link IdempotencyEngine}. */
+	public static final class Builder {
+
+		private final IdempotencyStore store;
+
+		private IdempotencyKeys keys = new IdempotencyKeys("idempotency:", 255);
+
+		private Clock clock = Clock.systemUTC();
+
+		private @Nullable LeaseRenewer leaseRenewer;
+
+		private int maxOutcomeSize = DEFAULT_MAX_OUTCOME_SIZE;
+
+		private Builder(IdempotencyStore store) {
+			this.store = Objects.requireNonNull(store, "store");
+		}
+
+		/** Key validation and storage key construction; default prefix {@code idempotency:}, keys up to 255. */
+		public Builder keys(IdempotencyKeys keys) {
+			this.keys = Objects.requireNonNull(keys, "keys");
+			return this;
+		}
+
+		/** The clock that dates records; default the system's UTC clock. */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * Renews the leases of running calls every third of their lease, so a call may run longer than
+		 * its lease; without it, a claim lapses after its lease however long the call runs.
+		 */
+		public Builder leaseRenewer(@Nullable LeaseRenewer leaseRenewer) {
+			this.leaseRenewer = leaseRenewer;
+			return this;
+		}
+
+		/**
+		 * The largest encoded outcome kept, in UTF-8 bytes. A larger one is not stored: the call is
+		 * completed without it, and its duplicates get {@link ReplayUnavailableException}.
+		 */
+		public Builder maxOutcomeSize(int maxOutcomeSize) {
+			if (maxOutcomeSize < 1) {
+				throw new IllegalArgumentException("maxOutcomeSize must be at least 1 byte, was " + maxOutcomeSize);
+			}
+			this.maxOutcomeSize = maxOutcomeSize;
+			return this;
+		}
+
+		public IdempotencyEngine build() {
+			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize);
+		}
+
+	}
+
 	private static final class ActiveCall {
 
 		final IdempotentCall call;
@@ -228,6 +464,12 @@ public final class IdempotencyEngine {
 
 		final @Nullable ActiveCall parent;
 
+		volatile @Nullable ScheduledFuture<?> renewal;
+
+		volatile boolean finished;
+
+		volatile boolean renewalFailed;
+
 		boolean releaseRequested;
 
 		boolean released;
@@ -238,6 +480,15 @@ public final class IdempotencyEngine {
 			this.storageKey = storageKey;
 			this.owner = owner;
 			this.parent = parent;
+		}
+
+		// Stops the lease renewal; the call's claim is completed or released next.
+		void finish() {
+			this.finished = true;
+			ScheduledFuture<?> renewal = this.renewal;
+			if (renewal != null) {
+				renewal.cancel(false);
+			}
 		}
 
 	}

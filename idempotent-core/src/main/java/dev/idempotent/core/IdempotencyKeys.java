@@ -1,10 +1,5 @@
 package dev.idempotent.core;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,8 +7,6 @@ import org.jspecify.annotations.Nullable;
  * a rejected key stores nothing.
  */
 public final class IdempotencyKeys {
-
-	private static final HexFormat HEX = HexFormat.of();
 
 	private final String keyPrefix;
 
@@ -90,34 +83,30 @@ public final class IdempotencyKeys {
 	}
 
 	/**
-	 * Builds the storage key: prefix, operation, then a SHA-256 over the caller and the client key.
-	 * Two callers sending the same key get two records; the client key never reaches the store in
-	 * clear.
-	 * @param operation the operation scope
-	 * @param caller the caller scope (an authenticated principal), or {@code null}
-	 * @param normalizedKey a key returned by {@link #normalize}
+	 * Builds the storage key without a scope; see {@link #storageKey(String, String, String, String)}.
 	 */
 	public String storageKey(String operation, @Nullable String caller, String normalizedKey) {
-		MessageDigest digest = sha256();
-		update(digest, (caller != null) ? caller : "");
-		update(digest, normalizedKey);
-		return this.keyPrefix + operation + ":" + HEX.formatHex(digest.digest());
+		return storageKey(operation, caller, null, normalizedKey);
 	}
 
-	// Length-prefixed, so ("ab", "c") and ("a", "bc") never hash alike.
-	private static void update(MessageDigest digest, String value) {
-		byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-		digest.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
-		digest.update(bytes);
-	}
-
-	private static MessageDigest sha256() {
-		try {
-			return MessageDigest.getInstance("SHA-256");
+	/**
+	 * Builds the storage key: prefix, operation, then a SHA-256 over the scope, the caller and the
+	 * client key. Two callers (or two scopes, such as tenants) sending the same key get two records;
+	 * the client key never reaches the store in clear.
+	 * @param operation the operation scope
+	 * @param caller the caller scope (an authenticated principal), or {@code null}
+	 * @param scope a further scope (a tenant, say), or {@code null}
+	 * @param normalizedKey a key returned by {@link #normalize}
+	 */
+	public String storageKey(String operation, @Nullable String caller, @Nullable String scope,
+			String normalizedKey) {
+		Fingerprint digest = new Fingerprint();
+		if (scope != null) {
+			// Parts are length-prefixed, so four parts never digest like the two of an unscoped key.
+			digest.add("scope").add(scope);
 		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("Every Java platform provides SHA-256", ex);
-		}
+		digest.add((caller != null) ? caller : "").add(normalizedKey);
+		return this.keyPrefix + operation + ":" + digest.toHex();
 	}
 
 }

@@ -2,7 +2,9 @@ package dev.idempotent.core;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,11 @@ class IdempotencyEngineTest {
 	private static final Duration LEASE = Duration.ofSeconds(30);
 
 	private static final Duration RETENTION = Duration.ofHours(24);
+
+	private static final IdempotencyPolicy REPLAY = IdempotencyPolicy.of(DuplicatePolicy.REPLAY, LEASE, RETENTION);
+
+	private static final ExceptionPolicy KEEP_BUSINESS_FAILURES = new ExceptionPolicy(List.of(BusinessFailure.class),
+			List.of(TransientBusinessFailure.class));
 
 	private final MutableClock clock = new MutableClock();
 
@@ -71,17 +78,20 @@ class IdempotencyEngineTest {
 
 	@Test
 	void callsAreScopedByCallerAndOperation() throws Throwable {
-		this.engine.execute(new IdempotentCall("orders", "k1", "alice", null, DuplicatePolicy.REPLAY, LEASE, RETENTION),
-				TEXT, this::work);
-		Execution<String> bob = this.engine.execute(
-				new IdempotentCall("orders", "k1", "bob", null, DuplicatePolicy.REPLAY, LEASE, RETENTION), TEXT,
+		this.engine.execute(new IdempotentCall("orders", "k1", "alice", null, null, REPLAY), TEXT, this::work);
+		Execution<String> bob = this.engine.execute(new IdempotentCall("orders", "k1", "bob", null, null, REPLAY), TEXT,
 				this::work);
-		Execution<String> otherOperation = this.engine.execute(
-				new IdempotentCall("payments", "k1", "alice", null, DuplicatePolicy.REPLAY, LEASE, RETENTION), TEXT,
-				this::work);
+		Execution<String> otherOperation = this.engine
+			.execute(new IdempotentCall("payments", "k1", "alice", null, null, REPLAY), TEXT, this::work);
+		Execution<String> otherTenant = this.engine
+			.execute(new IdempotentCall("orders", "k1", "alice", "tenant-2", null, REPLAY), TEXT, this::work);
+		Execution<String> sameTenant = this.engine
+			.execute(new IdempotentCall("orders", "k1", "alice", "tenant-2", null, REPLAY), TEXT, this::work);
 		assertThat(bob.replayed()).isFalse();
 		assertThat(otherOperation.replayed()).isFalse();
-		assertThat(this.executions).hasValue(3);
+		assertThat(otherTenant.replayed()).isFalse();
+		assertThat(sameTenant.replayed()).isTrue();
+		assertThat(this.executions).hasValue(4);
 	}
 
 	@Test
@@ -216,6 +226,7 @@ class IdempotencyEngineTest {
 		this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work);
 		assertThat(this.engine.find("orders", "alice", "k1"))
 			.hasValueSatisfying((r) -> assertThat(r.outcome()).isEqualTo("result-1"));
+		assertThat(this.engine.find("orders", "alice", "tenant-2", "k1")).isEmpty();
 		assertThat(this.engine.delete("orders", "alice", "k1")).isTrue();
 		assertThat(this.engine.find("orders", "alice", "k1")).isEmpty();
 		assertThat(this.engine.delete("orders", "alice", "k1")).isFalse();
@@ -245,35 +256,269 @@ class IdempotencyEngineTest {
 			.hasSize(callers - 1);
 	}
 
+	@Test
+	void keptFailureIsStoredAndADuplicateGetsTheSameFailure() throws Throwable {
+		IdempotentCall call = call("k1", policy(KEEP_BUSINESS_FAILURES, Duration.ZERO));
+		assertThatExceptionOfType(BusinessFailure.class).isThrownBy(() -> this.engine.execute(call, TEXT, () -> {
+			this.executions.incrementAndGet();
+			throw new BusinessFailure("insufficient funds");
+		}));
+		Execution<String> replay = this.engine.execute(call, TEXT, this::work);
+		assertThat(replay.replayed()).isTrue();
+		assertThat(replay.failure()).isExactlyInstanceOf(BusinessFailure.class).hasMessage("insufficient funds");
+		assertThatExceptionOfType(BusinessFailure.class).isThrownBy(replay::getOrThrow);
+		assertThat(this.executions).hasValue(1);
+	}
+
+	@Test
+	void releaseOnASubclassOfAKeptFailureReleasesTheKey() throws Throwable {
+		IdempotentCall call = call("k1", policy(KEEP_BUSINESS_FAILURES, Duration.ZERO));
+		assertThatExceptionOfType(TransientBusinessFailure.class)
+			.isThrownBy(() -> this.engine.execute(call, TEXT, () -> {
+				throw new TransientBusinessFailure("try again");
+			}));
+		assertThatIllegalStateException().isThrownBy(() -> this.engine.execute(call, TEXT, () -> {
+			throw new IllegalStateException("not listed");
+		}));
+		assertThat(this.store.find(storageKey("k1"))).isEmpty();
+		assertThat(this.engine.execute(call, TEXT, this::work).replayed()).isFalse();
+	}
+
+	@Test
+	void exceptionPolicyRejectsATypeInBothLists() {
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new ExceptionPolicy(List.of(BusinessFailure.class), List.of(BusinessFailure.class)))
+			.withMessageContaining(BusinessFailure.class.getName());
+	}
+
+	@Test
+	void outcomeLargerThanTheLimitIsNotKeptAndItsDuplicateIsRefusedNotRun() throws Throwable {
+		IdempotencyEngine small = IdempotencyEngine.builder(this.store)
+			.keys(new IdempotencyKeys("idem:", 255))
+			.clock(this.clock)
+			.maxOutcomeSize(16)
+			.build();
+		assertThat(small.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> "x".repeat(17)).value())
+			.hasSize(17);
+		assertThat(small.execute(call("k2", DuplicatePolicy.REPLAY), TEXT, () -> "x".repeat(16)).value())
+			.hasSize(16);
+		assertThatExceptionOfType(ReplayUnavailableException.class)
+			.isThrownBy(() -> small.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work));
+		assertThat(small.execute(call("k2", DuplicatePolicy.REPLAY), TEXT, this::work).value()).isEqualTo("x".repeat(16));
+		assertThat(this.store.find(storageKey("k1"))).hasValueSatisfying((r) -> assertThat(r.isCompleted()).isTrue());
+		assertThat(this.executions).hasValue(0);
+	}
+
+	@Test
+	void outcomeThatCannotBeEncodedOrDecodedIsRefusedNotRunAgain() throws Throwable {
+		assertThat(this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> "unencodable").value())
+			.isEqualTo("unencodable");
+		this.engine.execute(call("k2", DuplicatePolicy.REPLAY), TEXT, () -> "undecodable");
+		assertThatExceptionOfType(ReplayUnavailableException.class)
+			.isThrownBy(() -> this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work));
+		assertThatExceptionOfType(ReplayUnavailableException.class)
+			.isThrownBy(() -> this.engine.execute(call("k2", DuplicatePolicy.REPLAY), TEXT, this::work));
+		assertThat(this.executions).hasValue(0);
+	}
+
+	@Test
+	void duplicateAwaitingCompletionGetsTheFirstResult() throws Throwable {
+		IdempotentCall call = call("k1", policy(ExceptionPolicy.RELEASE_ALL, Duration.ofSeconds(30)));
+		CompletableFuture<Execution<String>> duplicate = new CompletableFuture<>();
+		Execution<String> first = this.engine.execute(call, TEXT, () -> {
+			int claimsBefore = this.store.claims.get();
+			runAside(() -> duplicate.complete(this.engine.execute(call, TEXT, this::work)));
+			// Finish only once the duplicate has found the call running and polled again.
+			awaitClaims(claimsBefore + 2);
+			return work();
+		});
+		assertThat(duplicate.get(30, TimeUnit.SECONDS)).satisfies((execution) -> {
+			assertThat(execution.replayed()).isTrue();
+			assertThat(execution.value()).isEqualTo(first.value());
+		});
+		assertThat(this.executions).hasValue(1);
+	}
+
+	@Test
+	void duplicateAwaitingARunThatFailsRunsItself() throws Throwable {
+		IdempotentCall call = call("k1", policy(ExceptionPolicy.RELEASE_ALL, Duration.ofSeconds(30)));
+		CompletableFuture<Execution<String>> duplicate = new CompletableFuture<>();
+		assertThatIllegalStateException().isThrownBy(() -> this.engine.execute(call, TEXT, () -> {
+			int claimsBefore = this.store.claims.get();
+			runAside(() -> duplicate.complete(this.engine.execute(call, TEXT, this::work)));
+			awaitClaims(claimsBefore + 2);
+			throw new IllegalStateException("system failure");
+		}));
+		assertThat(duplicate.get(30, TimeUnit.SECONDS)).satisfies((execution) -> {
+			assertThat(execution.replayed()).isFalse();
+			assertThat(execution.value()).isEqualTo("result-1");
+		});
+	}
+
+	@Test
+	void duplicateAwaitingTooLongIsInProgress() throws Throwable {
+		IdempotentCall call = call("k1", policy(ExceptionPolicy.RELEASE_ALL, Duration.ofMillis(50)));
+		this.engine.execute(call, TEXT, () -> {
+			CompletableFuture<Throwable> duplicate = new CompletableFuture<>();
+			runAside(() -> {
+				try {
+					this.engine.execute(call, TEXT, this::work);
+					duplicate.complete(null);
+				}
+				catch (Throwable ex) {
+					duplicate.complete(ex);
+				}
+			});
+			assertThat(duplicate.get(30, TimeUnit.SECONDS)).isInstanceOf(RequestInProgressException.class);
+			assertThat(this.store.claims.get()).as("polled more than once").isGreaterThan(2);
+			return "first";
+		});
+		assertThat(this.executions).hasValue(0);
+	}
+
+	@Test
+	void leaseIsRenewedWhileTheCallRunsSoItOutlivesItsLease() throws Throwable {
+		Duration lease = Duration.ofMillis(300);
+		IdempotentCall call = call("k1", IdempotencyPolicy.of(DuplicatePolicy.REPLAY, lease, RETENTION));
+		try (LeaseRenewer renewer = new LeaseRenewer()) {
+			IdempotencyEngine renewing = IdempotencyEngine.builder(this.store)
+				.keys(new IdempotencyKeys("idem:", 255))
+				.clock(this.clock)
+				.leaseRenewer(renewer)
+				.build();
+			renewing.execute(call, TEXT, () -> {
+				// Three leases pass on the store's clock, each time after a renewal.
+				for (int i = 0; i < 6; i++) {
+					assertThat(this.store.extensions.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+					this.clock.advance(lease.dividedBy(2));
+				}
+				assertThatExceptionOfType(RequestInProgressException.class)
+					.isThrownBy(() -> renewing.execute(call, TEXT, this::work));
+				return work();
+			});
+			assertThat(renewing.execute(call, TEXT, this::work).replayed()).isTrue();
+		}
+		assertThat(this.executions).hasValue(1);
+	}
+
+	@Test
+	void withoutRenewalALongCallLosesItsClaim() throws Throwable {
+		Duration lease = Duration.ofMillis(300);
+		IdempotentCall call = call("k1", IdempotencyPolicy.of(DuplicatePolicy.REPLAY, lease, RETENTION));
+		this.engine.execute(call, TEXT, () -> {
+			this.clock.advance(lease);
+			assertThat(this.engine.execute(call, TEXT, this::work).replayed()).isFalse();
+			return work();
+		});
+		assertThat(this.executions).as("what renewal prevents: the call ran twice").hasValue(2);
+	}
+
+	private void awaitClaims(int claims) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (this.store.claims.get() < claims) {
+			assertThat(System.nanoTime()).as("the duplicate polled").isLessThan(deadline);
+			Thread.onSpinWait();
+			Thread.sleep(1);
+		}
+	}
+
+	private static void runAside(Aside task) {
+		Thread thread = new Thread(() -> {
+			try {
+				task.run();
+			}
+			catch (Throwable ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		thread.start();
+	}
+
+	private static IdempotencyPolicy policy(ExceptionPolicy exceptions, Duration awaitCompletion) {
+		return new IdempotencyPolicy(DuplicatePolicy.REPLAY, LEASE, RETENTION, awaitCompletion, exceptions);
+	}
+
 	private String work() {
 		return "result-" + this.executions.incrementAndGet();
 	}
 
 	private static IdempotentCall call(@Nullable String key, DuplicatePolicy policy) {
-		return new IdempotentCall("orders", key, "alice", null, policy, LEASE, RETENTION);
+		return call(key, IdempotencyPolicy.of(policy, LEASE, RETENTION));
+	}
+
+	private static IdempotentCall call(@Nullable String key, IdempotencyPolicy policy) {
+		return new IdempotentCall("orders", key, "alice", null, null, policy);
 	}
 
 	private static IdempotentCall call(String key, String fingerprint) {
-		return new IdempotentCall("orders", key, "alice", fingerprint, DuplicatePolicy.REPLAY, LEASE, RETENTION);
+		return new IdempotentCall("orders", key, "alice", null, fingerprint, REPLAY);
 	}
 
 	private static String storageKey(String key) {
 		return new IdempotencyKeys("idem:", 255).storageKey("orders", "alice", key);
 	}
 
+	/**
+	 * Values as themselves ({@code null} as NUL), kept failures as {@code !message} (read back as a
+	 * {@link BusinessFailure}), and outcomes not kept as {@code ?reason}.
+	 */
 	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
 
 		@Override
-		public String encode(@Nullable String result) {
-			return (result != null) ? result : "\u0000";
+		public String encode(Outcome<String> outcome) {
+			if (outcome instanceof Outcome.Thrown<String> thrown) {
+				return "!" + thrown.failure().getMessage();
+			}
+			if (outcome instanceof Outcome.Unavailable<String> unavailable) {
+				return "?" + unavailable.reason();
+			}
+			String value = ((Outcome.Returned<String>) outcome).value();
+			if ("unencodable".equals(value)) {
+				throw new IllegalArgumentException("cannot encode " + value);
+			}
+			return (value != null) ? value : "\u0000";
 		}
 
 		@Override
-		public @Nullable String decode(String outcome) {
-			return outcome.equals("\u0000") ? null : outcome;
+		public Outcome<String> decode(String stored) {
+			if (stored.startsWith("!")) {
+				return Outcome.thrown(new BusinessFailure(stored.substring(1)));
+			}
+			if (stored.startsWith("?")) {
+				return Outcome.unavailable(stored.substring(1));
+			}
+			if (stored.equals("undecodable")) {
+				throw new IllegalArgumentException("cannot decode " + stored);
+			}
+			return Outcome.returned(stored.equals("\u0000") ? null : stored);
 		}
 
 	};
+
+	@FunctionalInterface
+	private interface Aside {
+
+		void run() throws Throwable;
+
+	}
+
+	/** A failure that keeps the key. */
+	static class BusinessFailure extends RuntimeException {
+
+		BusinessFailure(String message) {
+			super(message);
+		}
+
+	}
+
+	/** A kind of business failure that releases it all the same. */
+	static class TransientBusinessFailure extends BusinessFailure {
+
+		TransientBusinessFailure(String message) {
+			super(message);
+		}
+
+	}
 
 	/** The in-memory store, with a switch that makes every call fail as a broken connection would. */
 	private static final class FaultyStore implements IdempotencyStore {
@@ -281,6 +526,10 @@ class IdempotencyEngineTest {
 		final AtomicBoolean failing = new AtomicBoolean();
 
 		final AtomicInteger calls = new AtomicInteger();
+
+		final AtomicInteger claims = new AtomicInteger();
+
+		final Semaphore extensions = new Semaphore(0);
 
 		private final IdempotencyStore delegate;
 
@@ -298,6 +547,7 @@ class IdempotencyEngineTest {
 		@Override
 		public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
 			check();
+			this.claims.incrementAndGet();
 			return this.delegate.tryClaim(key, owner, fingerprint, lease);
 		}
 
@@ -316,7 +566,9 @@ class IdempotencyEngineTest {
 		@Override
 		public boolean extend(String key, String owner, Duration lease) {
 			check();
-			return this.delegate.extend(key, owner, lease);
+			boolean extended = this.delegate.extend(key, owner, lease);
+			this.extensions.release();
+			return extended;
 		}
 
 		@Override

@@ -1,6 +1,7 @@
 package dev.idempotent.spring;
 
 import java.security.Principal;
+import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -36,6 +37,11 @@ final class CurrentHttpExchange {
 		return SERVLET_PRESENT ? Servlet.principalName() : null;
 	}
 
+	/** The current request as a fingerprint sees it, or {@code null} outside a request. */
+	static @Nullable Request request() {
+		return SERVLET_PRESENT ? Servlet.snapshot() : null;
+	}
+
 	/** Sets a header on the current response, if there is one. */
 	static void setResponseHeader(String name, String value) {
 		if (SERVLET_PRESENT) {
@@ -57,6 +63,16 @@ final class CurrentHttpExchange {
 			return (principal != null) ? principal.getName() : null;
 		}
 
+		static @Nullable Request snapshot() {
+			HttpServletRequest request = request();
+			if (request == null) {
+				return null;
+			}
+			Object body = request.getAttribute(IdempotencyFingerprinter.REQUEST_BODY_ATTRIBUTE);
+			return new Request(request.getMethod(), request.getRequestURI(), request.getContentType(),
+					request.getParameterMap(), (body instanceof byte[] bytes) ? bytes : null);
+		}
+
 		static void setResponseHeader(String name, String value) {
 			RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
 			if (attributes instanceof ServletRequestAttributes servlet) {
@@ -72,6 +88,19 @@ final class CurrentHttpExchange {
 			return (attributes instanceof ServletRequestAttributes servlet) ? servlet.getRequest() : null;
 		}
 
+	}
+
+	/**
+	 * What identifies an HTTP request for a fingerprint.
+	 *
+	 * @param method the HTTP method
+	 * @param path the request URI, without the query string
+	 * @param contentType the body's content type, or {@code null}
+	 * @param parameters query and form parameters
+	 * @param body the body as the handler read it ({@code @RequestBody}), or {@code null} if it read none
+	 */
+	record Request(String method, String path, @Nullable String contentType, Map<String, String[]> parameters,
+			byte @Nullable [] body) {
 	}
 
 }

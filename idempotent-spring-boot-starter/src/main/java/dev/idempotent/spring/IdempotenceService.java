@@ -26,7 +26,7 @@ public class IdempotenceService {
 	/**
 	 * Inside an {@link Idempotent} call: releases the key so a retry runs again. When {@code key} is
 	 * the running call's key, its claim is released by owner and the call will not be completed; any
-	 * other key is deleted in the running call's operation and caller scope.
+	 * other key is deleted in the running call's operation, caller and scope.
 	 * @param key the idempotency key as the request carried it
 	 * @return whether a claim or record was removed
 	 * @throws IllegalStateException if no idempotent call is running on this thread; use
@@ -49,8 +49,20 @@ public class IdempotenceService {
 	}
 
 	/**
-	 * Inside an {@link Idempotent} call: reads the record of a key in the running call's operation and
-	 * caller scope.
+	 * Deletes a record of an operation with a {@link Idempotent#scope()} whatever its state.
+	 * @param operation the operation ({@link Idempotent#name()})
+	 * @param caller the caller scope (the principal's name), or {@code null} for anonymous calls
+	 * @param scope the value of the operation's scope expression, or {@code null}
+	 * @param key the idempotency key as the request carried it
+	 * @return whether a record was removed
+	 */
+	public boolean delete(String operation, @Nullable String caller, @Nullable String scope, String key) {
+		return this.engine.delete(operation, caller, scope, key);
+	}
+
+	/**
+	 * Inside an {@link Idempotent} call: reads the record of a key in the running call's operation,
+	 * caller and scope.
 	 * @throws IllegalStateException if no idempotent call is running on this thread; use
 	 * {@link #find(String, String, String)}
 	 */
@@ -58,7 +70,7 @@ public class IdempotenceService {
 		IdempotentCall call = this.engine.currentCall()
 			.orElseThrow(() -> new IllegalStateException("No idempotent call is running on this thread: "
 					+ "use find(operation, caller, key)"));
-		return this.engine.find(call.operation(), call.caller(), key);
+		return this.engine.find(call.operation(), call.caller(), call.scope(), key);
 	}
 
 	/**
@@ -69,6 +81,18 @@ public class IdempotenceService {
 	 */
 	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, String key) {
 		return this.engine.find(operation, caller, key);
+	}
+
+	/**
+	 * Reads the record of a key of an operation with a {@link Idempotent#scope()}.
+	 * @param operation the operation ({@link Idempotent#name()})
+	 * @param caller the caller scope (the principal's name), or {@code null} for anonymous calls
+	 * @param scope the value of the operation's scope expression, or {@code null}
+	 * @param key the idempotency key as the request carried it
+	 */
+	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, @Nullable String scope,
+			String key) {
+		return this.engine.find(operation, caller, scope, key);
 	}
 
 }

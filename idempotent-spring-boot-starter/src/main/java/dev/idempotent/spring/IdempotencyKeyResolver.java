@@ -2,7 +2,6 @@ package dev.idempotent.spring;
 
 import java.lang.reflect.Method;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
@@ -17,7 +16,8 @@ import org.springframework.expression.Expression;
 /**
  * Reads the raw idempotency key of a call: the {@link Idempotent#key()} SpEL expression over the
  * arguments (parsed once per method), else the {@link Idempotent#header()} of the current HTTP
- * request. Returns {@code null} when there is no key; the engine turns that into a 400.
+ * request. Returns {@code null} when there is no key; the engine turns that into a 400. Evaluates
+ * the {@link Idempotent#scope()} expression the same way.
  */
 public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 
@@ -39,18 +39,29 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 		if (operation.keyExpression() == null) {
 			return CurrentHttpExchange.header(operation.header());
 		}
-		Object value = evaluate(operation, target, arguments);
+		Object value = evaluate(operation, operation.keyExpression(), target, arguments);
 		return (value != null) ? value.toString() : null;
 	}
 
-	private @Nullable Object evaluate(IdempotentOperation operation, @Nullable Object target, Object[] arguments) {
+	/**
+	 * The further scope of the call ({@link Idempotent#scope()}), or {@code null} when it has none.
+	 */
+	public @Nullable String resolveScope(IdempotentOperation operation, @Nullable Object target, Object[] arguments) {
+		if (operation.scopeExpression() == null) {
+			return null;
+		}
+		Object value = evaluate(operation, operation.scopeExpression(), target, arguments);
+		return (value != null) ? value.toString() : null;
+	}
+
+	private @Nullable Object evaluate(IdempotentOperation operation, String expression, @Nullable Object target,
+			Object[] arguments) {
 		Method method = operation.method();
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(new KeyRoot(method, arguments, target),
 				method, arguments, getParameterNameDiscoverer());
 		if (this.beanResolver != null) {
 			context.setBeanResolver(this.beanResolver);
 		}
-		String expression = Objects.requireNonNull(operation.keyExpression());
 		return getExpression(this.expressions, operation.methodKey(), expression).getValue(context);
 	}
 

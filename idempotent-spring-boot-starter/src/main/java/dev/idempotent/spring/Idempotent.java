@@ -16,8 +16,10 @@ import dev.idempotent.core.DuplicatePolicy;
  * scoped by the operation {@link #name()} and the authenticated caller. The first call runs; a
  * duplicate gets {@code 409} while the first call is running and, once it completed, either the
  * first call's result again ({@link DuplicatePolicy#REPLAY}) or a {@code 409}
- * ({@link DuplicatePolicy#REJECT}). If the method throws, its claim is released so a retry can run.
- * If the store fails, the method does not run.
+ * ({@link DuplicatePolicy#REJECT}). A duplicate whose request differs from the first (its
+ * {@link #fingerprint()}) gets {@code 422}. If the method throws, its claim is released so a retry can
+ * run, unless the exception is a business failure listed in {@link #keepOn()}: then it is kept, and a
+ * duplicate gets the same failure again. If the store fails, the method does not run.
  * <p>
  * Works on any Spring bean method that is called through its proxy (controllers and services).
  * Return values are stored as JSON and read back with the method's declared generic return type.
@@ -46,8 +48,47 @@ public @interface Idempotent {
 	 */
 	String header() default "";
 
+	/**
+	 * A SpEL expression over the method's arguments naming a further scope of the key, such as a
+	 * tenant: {@code #request.tenantId}, {@code @tenants.current()}. Records are scoped by the
+	 * operation, the authenticated caller and this scope. An expression that evaluates to
+	 * {@code null} means no further scope.
+	 */
+	String scope() default "";
+
+	/**
+	 * Whether a duplicate must be the same request as the first: same HTTP method, path, parameters
+	 * and body (JSON compared canonically, so key order and whitespace do not matter) for a web
+	 * handler method, same arguments (as JSON) for any other method. A duplicate that differs gets
+	 * {@code 422} and changes nothing.
+	 */
+	boolean fingerprint() default true;
+
 	/** What a duplicate of a completed call gets. */
 	DuplicatePolicy onDuplicate() default DuplicatePolicy.REPLAY;
+
+	/**
+	 * How long a duplicate waits for a running call with its key to finish, then gets its result
+	 * (or runs itself, if the first call failed and released the key), e.g. {@code "2s"}; after that it
+	 * gets {@code 409}. The waiting request holds its thread. Empty or {@code "0s"}: answer {@code 409}
+	 * at once.
+	 */
+	String awaitCompletion() default "";
+
+	/**
+	 * Business failures: exceptions (and their subclasses) that keep the key. The call is completed
+	 * with the failure, and a duplicate gets it again: the same type, rebuilt with the same message
+	 * through a constructor taking {@code (String)}, {@code (String, Throwable)} or nothing. Added to
+	 * {@code idempotent.keep-on}.
+	 */
+	Class<? extends Throwable>[] keepOn() default {};
+
+	/**
+	 * System failures: exceptions that release the key so a retry runs, which is what any exception
+	 * not kept does; list one here to release a subclass of a {@link #keepOn()} type. The closest
+	 * listed superclass of the thrown exception decides. Added to {@code idempotent.release-on}.
+	 */
+	Class<? extends Throwable>[] releaseOn() default {};
 
 	/**
 	 * How long a running call's claim lives, e.g. {@code "30s"} or {@code "PT30S"}; a claim whose

@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 
 /**
- * Adapts a method invocation to the {@link IdempotencyEngine}: resolves the operation, key and
- * caller, lets the engine run or answer the call, and marks a replayed HTTP response with
- * {@value #REPLAYED_HEADER}.
+ * Adapts a method invocation to the {@link IdempotencyEngine}: resolves the operation, key, caller,
+ * scope and fingerprint, lets the engine run or answer the call, and marks a replayed HTTP response
+ * (a replayed failure's too) with {@value #REPLAYED_HEADER}.
  */
 public class IdempotentInterceptor implements MethodInterceptor {
 
@@ -29,12 +29,15 @@ public class IdempotentInterceptor implements MethodInterceptor {
 
 	private final IdempotencyCallerResolver callers;
 
+	private final IdempotencyFingerprinter fingerprints;
+
 	public IdempotentInterceptor(IdempotencyEngine engine, IdempotentOperationSource operations,
-			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers) {
+			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers, IdempotencyFingerprinter fingerprints) {
 		this.engine = engine;
 		this.operations = operations;
 		this.keys = keys;
 		this.callers = callers;
+		this.fingerprints = fingerprints;
 	}
 
 	@Override
@@ -46,14 +49,15 @@ public class IdempotentInterceptor implements MethodInterceptor {
 		if (operation == null) {
 			return invocation.proceed();
 		}
-		String key = this.keys.resolveKey(operation, target, invocation.getArguments());
-		IdempotentCall call = new IdempotentCall(operation.name(), key, this.callers.resolveCaller(), null,
-				operation.onDuplicate(), operation.lease(), operation.retention());
+		Object[] arguments = invocation.getArguments();
+		IdempotentCall call = new IdempotentCall(operation.name(), this.keys.resolveKey(operation, target, arguments),
+				this.callers.resolveCaller(), this.keys.resolveScope(operation, target, arguments),
+				this.fingerprints.fingerprint(operation, arguments), operation.policy());
 		Execution<Object> execution = this.engine.execute(call, operation.codec(), invocation::proceed);
 		if (execution.replayed()) {
 			CurrentHttpExchange.setResponseHeader(REPLAYED_HEADER, "true");
 		}
-		return execution.value();
+		return execution.getOrThrow();
 	}
 
 }

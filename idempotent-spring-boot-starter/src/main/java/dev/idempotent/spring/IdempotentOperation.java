@@ -1,9 +1,8 @@
 package dev.idempotent.spring;
 
 import java.lang.reflect.Method;
-import java.time.Duration;
 
-import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.core.IdempotencyPolicy;
 import dev.idempotent.core.OutcomeCodec;
 import org.jspecify.annotations.Nullable;
 
@@ -17,12 +16,15 @@ import org.springframework.context.expression.AnnotatedElementKey;
  * @param method the annotated method
  * @param methodKey the method and target class, for the expression cache
  * @param keyExpression the SpEL key expression, or {@code null} to read {@link #header}
+ * @param scopeExpression the SpEL scope expression, or {@code null} for no further scope
  * @param header the HTTP header carrying the key when there is no expression
- * @param onDuplicate what a duplicate of a completed call gets
- * @param lease the claim's lease
- * @param retention how long the outcome is kept
+ * @param fingerprint whether duplicates must be the same request
+ * @param webHandler whether the method handles HTTP requests ({@code @RequestMapping}), so its
+ * fingerprint covers the request rather than the arguments
+ * @param policy duplicates, lease, retention, waiting and exceptions
  * @param codec reads and writes the method's outcome
  */
 public record IdempotentOperation(String name, Method method, AnnotatedElementKey methodKey,
-		@Nullable String keyExpression, String header, DuplicatePolicy onDuplicate, Duration lease, Duration retention, OutcomeCodec<Object> codec) {
+		@Nullable String keyExpression, @Nullable String scopeExpression, String header, boolean fingerprint,
+		boolean webHandler, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
 }

@@ -1,7 +1,10 @@
 package dev.idempotent.spring;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -10,6 +13,8 @@ import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.idempotent.core.ExceptionPolicy;
+import dev.idempotent.core.IdempotencyPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -31,6 +36,9 @@ import org.springframework.util.StringValueResolver;
 public class IdempotentOperationSource {
 
 	private static final Pattern VARIABLE = Pattern.compile("#([A-Za-z_][A-Za-z0-9_]*)");
+
+	private static final boolean WEB_PRESENT = ClassUtils.isPresent(
+			"org.springframework.web.bind.annotation.RequestMapping", IdempotentOperationSource.class.getClassLoader());
 
 	private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d+|root|this");
 
@@ -81,16 +89,54 @@ public class IdempotentOperationSource {
 		String where = ClassUtils.getQualifiedMethodName(specific, targetClass);
 		rejectAsynchronous(specific, where);
 		String name = StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
-		String keyExpression = StringUtils.hasText(annotation.key()) ? annotation.key().trim() : null;
-		if (keyExpression != null) {
-			checkParameterNames(specific, keyExpression, where);
-		}
+		String keyExpression = expression(specific, annotation.key(), where);
+		String scopeExpression = expression(specific, annotation.scope(), where);
 		String header = StringUtils.hasText(annotation.header()) ? annotation.header().trim()
 				: this.properties.getHeader();
 		Duration lease = duration(annotation.lease(), this.properties.getLease(), "lease", where);
 		Duration retention = duration(annotation.retention(), this.properties.getRetention(), "retention", where);
+		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
+				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where) : Duration.ZERO;
+		ExceptionPolicy exceptions = exceptionPolicy(annotation, where);
+		IdempotencyPolicy policy = new IdempotencyPolicy(annotation.onDuplicate(), lease, retention, awaitCompletion,
+				exceptions);
+		boolean webHandler = WEB_PRESENT && Web.isHandler(specific);
 		return new IdempotentOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
-				header, annotation.onDuplicate(), lease, retention, this.codecs.forMethod(specific));
+				scopeExpression, header, annotation.fingerprint(), webHandler, policy,
+				this.codecs.forMethod(specific, exceptions));
+	}
+
+	private @Nullable String expression(Method method, String expression, String where) {
+		if (!StringUtils.hasText(expression)) {
+			return null;
+		}
+		checkParameterNames(method, expression.trim(), where);
+		return expression.trim();
+	}
+
+	// The annotation's lists come first: a type it names overrides the same type in the properties.
+	private ExceptionPolicy exceptionPolicy(Idempotent annotation, String where) {
+		List<Class<? extends Throwable>> named = new ArrayList<>(List.of(annotation.keepOn()));
+		named.addAll(List.of(annotation.releaseOn()));
+		List<Class<? extends Throwable>> keepOn = new ArrayList<>(List.of(annotation.keepOn()));
+		this.properties.getKeepOn().stream().filter((type) -> !named.contains(type)).forEach(keepOn::add);
+		List<Class<? extends Throwable>> releaseOn = new ArrayList<>(List.of(annotation.releaseOn()));
+		this.properties.getReleaseOn().stream().filter((type) -> !named.contains(type)).forEach(releaseOn::add);
+		ExceptionPolicy policy;
+		try {
+			policy = new ExceptionPolicy(keepOn, releaseOn);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Idempotent on " + where + ": " + ex.getMessage(), ex);
+		}
+		for (Class<? extends Throwable> kept : keepOn) {
+			if (!Modifier.isAbstract(kept.getModifiers()) && JsonOutcomeCodecFactory.rebuilder(kept) == null) {
+				throw new IllegalStateException("@Idempotent(keepOn = " + kept.getName() + ") on " + where
+						+ ": a kept failure is rebuilt for its duplicates, so it needs a constructor taking "
+						+ "(String message), (String message, Throwable cause) or nothing");
+			}
+		}
+		return policy;
 	}
 
 	private static void rejectAsynchronous(Method method, String where) {
@@ -129,11 +175,21 @@ public class IdempotentOperationSource {
 			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
 					+ " is not a duration; use e.g. \"30s\", \"5m\" or \"PT30S\"", ex);
 		}
-		if (duration.isNegative() || duration.isZero()) {
-			throw new IllegalStateException(
-					"@Idempotent(" + attribute + " = \"" + text + "\") on " + where + " must be positive");
+		if (duration.isNegative() || (duration.isZero() && !fallback.isZero())) {
+			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
+					+ " must be positive");
 		}
 		return duration;
+	}
+
+	// Loaded only when Spring Web is present.
+	private static final class Web {
+
+		static boolean isHandler(Method method) {
+			return AnnotatedElementUtils.hasAnnotation(method,
+					org.springframework.web.bind.annotation.RequestMapping.class);
+		}
+
 	}
 
 }

@@ -1,10 +1,13 @@
 package dev.idempotent.spring;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of {@link Idempotent} calls ({@code idempotent.*}).
@@ -41,6 +44,24 @@ public class IdempotentProperties {
 	 * Longest idempotency key accepted, in characters; longer keys are rejected with 400.
 	 */
 	private int maxKeyLength = 255;
+
+	/**
+	 * Largest outcome kept for replay, as stored (JSON). A call whose outcome is larger still
+	 * completes, but its duplicates are refused with 409 (replay-unavailable) rather than run again.
+	 */
+	private DataSize maxOutcomeSize = DataSize.ofKilobytes(64);
+
+	/**
+	 * Business failures of every @Idempotent method: exceptions that keep the key, so a duplicate
+	 * gets the same failure. Added to each annotation's keepOn.
+	 */
+	private List<Class<? extends Throwable>> keepOn = new ArrayList<>();
+
+	/**
+	 * System failures of every @Idempotent method: exceptions that release the key so a retry runs
+	 * (which any exception not kept does). Added to each annotation's releaseOn.
+	 */
+	private List<Class<? extends Throwable>> releaseOn = new ArrayList<>();
 
 	private final Store store = new Store();
 
@@ -96,6 +117,34 @@ public class IdempotentProperties {
 			throw new IllegalArgumentException("idempotent.max-key-length must be at least 1, was " + maxKeyLength);
 		}
 		this.maxKeyLength = maxKeyLength;
+	}
+
+	public DataSize getMaxOutcomeSize() {
+		return this.maxOutcomeSize;
+	}
+
+	public void setMaxOutcomeSize(DataSize maxOutcomeSize) {
+		if (maxOutcomeSize == null || maxOutcomeSize.toBytes() < 1 || maxOutcomeSize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(
+					"idempotent.max-outcome-size must be between 1B and 2GB, was " + maxOutcomeSize);
+		}
+		this.maxOutcomeSize = maxOutcomeSize;
+	}
+
+	public List<Class<? extends Throwable>> getKeepOn() {
+		return this.keepOn;
+	}
+
+	public void setKeepOn(List<Class<? extends Throwable>> keepOn) {
+		this.keepOn = (keepOn != null) ? keepOn : new ArrayList<>();
+	}
+
+	public List<Class<? extends Throwable>> getReleaseOn() {
+		return this.releaseOn;
+	}
+
+	public void setReleaseOn(List<Class<? extends Throwable>> releaseOn) {
+		this.releaseOn = (releaseOn != null) ? releaseOn : new ArrayList<>();
 	}
 
 	public Store getStore() {

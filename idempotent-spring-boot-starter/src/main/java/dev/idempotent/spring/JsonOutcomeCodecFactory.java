@@ -1,10 +1,15 @@
 package dev.idempotent.spring;
 
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.WildcardType;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
+import dev.idempotent.core.ExceptionPolicy;
+import dev.idempotent.core.Outcome;
 import dev.idempotent.core.OutcomeCodec;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JavaType;
@@ -17,6 +22,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Makes the {@link OutcomeCodec} of a method: its return value as JSON, through the application's
@@ -25,7 +31,10 @@ import org.springframework.util.ClassUtils;
  * call did. No Java serialization anywhere.
  * <p>
  * Stored form: {@code {"value": ...}} for plain results, {@code {"status": 201, "headers": {...},
- * "body": ...}} for a {@code ResponseEntity}.
+ * "body": ...}} for a {@code ResponseEntity}, {@code {"failure": {"type": ..., "message": ...}}} for a
+ * kept failure and {@code {"unavailable": reason}} for an outcome not kept. A failure is rebuilt only
+ * if its type is one the method keeps ({@link Idempotent#keepOn()}), so a stored record can never
+ * make the application instantiate a class of its choosing.
  */
 public class JsonOutcomeCodecFactory {
 
@@ -38,14 +47,20 @@ public class JsonOutcomeCodecFactory {
 		this.jsonMapper = jsonMapper;
 	}
 
-	/** The codec for a method's declared return type. */
+	/** The codec for a method's declared return type, which rebuilds no failure. */
 	public OutcomeCodec<Object> forMethod(Method method) {
+		return forMethod(method, ExceptionPolicy.RELEASE_ALL);
+	}
+
+	/** The codec for a method's declared return type, which rebuilds the failures the policy keeps. */
+	public OutcomeCodec<Object> forMethod(Method method, ExceptionPolicy exceptions) {
 		ResolvableType returnType = ResolvableType.forMethodReturnType(method);
+		Failures failures = new Failures(exceptions.keepOn(), method.getDeclaringClass().getClassLoader());
 		if (WEB_PRESENT && ResponseEntity.class.isAssignableFrom(returnType.toClass())) {
 			ResolvableType bodyType = returnType.as(ResponseEntity.class).getGeneric(0);
-			return new ResponseEntityCodec(this.jsonMapper, javaType(bodyType));
+			return new ResponseEntityCodec(this.jsonMapper, failures, javaType(bodyType));
 		}
-		return new ValueCodec(this.jsonMapper, javaType(returnType));
+		return new ValueCodec(this.jsonMapper, failures, javaType(returnType));
 	}
 
 	private JavaType javaType(ResolvableType type) {
@@ -54,32 +69,147 @@ public class JsonOutcomeCodecFactory {
 		return this.jsonMapper.getTypeFactory().constructType(open ? Object.class : type.getType());
 	}
 
-	private record ValueCodec(JsonMapper mapper, JavaType type) implements OutcomeCodec<Object> {
+	/**
+	 * The constructor that rebuilds a failure of this type from its message: {@code (String)},
+	 * {@code (String, Throwable)} or {@code ()}, in that order; {@code null} if it has none.
+	 */
+	static @Nullable Constructor<?> rebuilder(Class<?> type) {
+		if (Modifier.isAbstract(type.getModifiers())) {
+			return null;
+		}
+		for (Class<?>[] parameters : List.of(new Class<?>[] { String.class },
+				new Class<?>[] { String.class, Throwable.class }, new Class<?>[0])) {
+			try {
+				return type.getDeclaredConstructor(parameters);
+			}
+			catch (NoSuchMethodException ex) {
+				// Try the next form.
+			}
+		}
+		return null;
+	}
+
+	/** Writes kept failures and rebuilds them, for the types a method keeps only. */
+	private record Failures(List<Class<? extends Throwable>> keepOn, @Nullable ClassLoader classLoader) {
+
+		void write(ObjectNode stored, Throwable failure) {
+			ObjectNode written = stored.putObject("failure");
+			written.put("type", failure.getClass().getName());
+			written.put("message", failure.getMessage());
+		}
+
+		Throwable read(JsonNode failure) throws ReflectiveOperationException {
+			String typeName = failure.get("type").asString();
+			// Loaded without initialising it: nothing of the class runs unless it is a kept type.
+			Class<?> type = ClassUtils.forName(typeName, this.classLoader);
+			if (this.keepOn.stream().noneMatch((kept) -> kept.isAssignableFrom(type))) {
+				throw new IllegalStateException("Stored failure type " + typeName + " is not one the method keeps");
+			}
+			Constructor<?> constructor = rebuilder(type);
+			if (constructor == null) {
+				throw new IllegalStateException("Stored failure type " + typeName + " has no constructor to rebuild it");
+			}
+			JsonNode messageNode = failure.get("message");
+			String message = (messageNode == null || messageNode.isNull()) ? null : messageNode.asString();
+			ReflectionUtils.makeAccessible(constructor);
+			return (Throwable) switch (constructor.getParameterCount()) {
+				case 1 -> constructor.newInstance(message);
+				case 2 -> constructor.newInstance(message, null);
+				default -> constructor.newInstance();
+			};
+		}
+
+	}
+
+	/** The envelope shared by both codecs: failures and outcomes not kept; values are theirs. */
+	private abstract static class JsonCodec implements OutcomeCodec<Object> {
+
+		final JsonMapper mapper;
+
+		private final Failures failures;
+
+		JsonCodec(JsonMapper mapper, Failures failures) {
+			this.mapper = mapper;
+			this.failures = failures;
+		}
 
 		@Override
-		public String encode(@Nullable Object result) {
+		public String encode(Outcome<Object> outcome) {
 			ObjectNode stored = this.mapper.createObjectNode();
-			stored.set("value", this.mapper.valueToTree(result));
+			if (outcome instanceof Outcome.Thrown<Object> thrown) {
+				this.failures.write(stored, thrown.failure());
+			}
+			else if (outcome instanceof Outcome.Unavailable<Object> unavailable) {
+				stored.put("unavailable", unavailable.reason());
+			}
+			else {
+				writeValue(stored, ((Outcome.Returned<Object>) outcome).value());
+			}
 			return this.mapper.writeValueAsString(stored);
 		}
 
 		@Override
-		public @Nullable Object decode(String outcome) {
-			JsonNode value = this.mapper.readTree(outcome).get("value");
+		public Outcome<Object> decode(String outcome) {
+			JsonNode stored = this.mapper.readTree(outcome);
+			JsonNode failure = stored.get("failure");
+			if (failure != null) {
+				try {
+					return Outcome.thrown(this.failures.read(failure));
+				}
+				catch (ReflectiveOperationException ex) {
+					throw new IllegalStateException("Could not rebuild the stored failure " + failure, ex);
+				}
+			}
+			JsonNode unavailable = stored.get("unavailable");
+			if (unavailable != null) {
+				return Outcome.unavailable(unavailable.asString());
+			}
+			return Outcome.returned(readValue(stored));
+		}
+
+		abstract void writeValue(ObjectNode stored, @Nullable Object value);
+
+		abstract @Nullable Object readValue(JsonNode stored);
+
+	}
+
+	private static final class ValueCodec extends JsonCodec {
+
+		private final JavaType type;
+
+		ValueCodec(JsonMapper mapper, Failures failures, JavaType type) {
+			super(mapper, failures);
+			this.type = type;
+		}
+
+		@Override
+		void writeValue(ObjectNode stored, @Nullable Object value) {
+			stored.set("value", this.mapper.valueToTree(value));
+		}
+
+		@Override
+		@Nullable Object readValue(JsonNode stored) {
+			JsonNode value = stored.get("value");
 			return (value == null || value.isNull()) ? null : this.mapper.treeToValue(value, this.type);
 		}
 
 	}
 
-	private record ResponseEntityCodec(JsonMapper mapper, JavaType bodyType) implements OutcomeCodec<Object> {
+	private static final class ResponseEntityCodec extends JsonCodec {
+
+		private final JavaType bodyType;
+
+		ResponseEntityCodec(JsonMapper mapper, Failures failures, JavaType bodyType) {
+			super(mapper, failures);
+			this.bodyType = bodyType;
+		}
 
 		@Override
-		public String encode(@Nullable Object result) {
-			ObjectNode stored = this.mapper.createObjectNode();
-			if (result == null) {
-				return this.mapper.writeValueAsString(stored);
+		void writeValue(ObjectNode stored, @Nullable Object value) {
+			if (value == null) {
+				return;
 			}
-			ResponseEntity<?> entity = (ResponseEntity<?>) result;
+			ResponseEntity<?> entity = (ResponseEntity<?>) value;
 			stored.put("status", entity.getStatusCode().value());
 			ObjectNode headers = stored.putObject("headers");
 			entity.getHeaders().forEach((name, values) -> {
@@ -87,12 +217,10 @@ public class JsonOutcomeCodecFactory {
 				values.forEach(array::add);
 			});
 			stored.set("body", this.mapper.valueToTree(entity.getBody()));
-			return this.mapper.writeValueAsString(stored);
 		}
 
 		@Override
-		public @Nullable Object decode(String outcome) {
-			JsonNode stored = this.mapper.readTree(outcome);
+		@Nullable Object readValue(JsonNode stored) {
 			JsonNode status = stored.get("status");
 			if (status == null) {
 				return null;

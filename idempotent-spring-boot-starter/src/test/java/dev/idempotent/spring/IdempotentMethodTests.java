@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.core.DuplicateRequestException;
+import dev.idempotent.core.IdempotencyKeyReusedException;
 import dev.idempotent.core.InvalidIdempotencyKeyException;
 import dev.idempotent.core.MissingIdempotencyKeyException;
 import dev.idempotent.core.RecordState;
+import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.ConcurrentCallers;
@@ -44,6 +46,8 @@ class IdempotentMethodTests {
 		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
 		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
 		registry.add("idempotent.key-prefix", () -> PREFIX);
+		registry.add("idempotent.max-outcome-size", () -> "4KB");
+		registry.add("idempotent.keep-on", () -> GloballyKeptFailure.class.getName());
 	}
 
 	@Autowired
@@ -159,11 +163,183 @@ class IdempotentMethodTests {
 		assertThat(this.inventory.executions(key)).isEqualTo(1);
 	}
 
+	@Test
+	void sameKeyWithDifferentArgumentsIsKeyReusedAndLeavesTheFirstRecord() {
+		String key = newKey();
+		List<Item> first = this.inventory.reserve(new Reservation(key, "sku-1", 2));
+		assertThatExceptionOfType(IdempotencyKeyReusedException.class)
+			.isThrownBy(() -> this.inventory.reserve(new Reservation(key, "sku-1", 3)));
+		assertThat(this.inventory.reserve(new Reservation(key, "sku-1", 2))).isEqualTo(first);
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void argumentsThatCannotBeWrittenAsJsonFailNamingTheMethodAndTheWayOut() {
+		assertThatIllegalStateException().isThrownBy(() -> this.inventory.opaque(newKey(), new Opaque()))
+			.withMessageContaining("Inventory.opaque")
+			.withMessageContaining("fingerprint = false");
+	}
+
+	@Test
+	void scopeSeparatesTenantsSendingTheSameKey() {
+		String key = newKey();
+		assertThat(this.inventory.tenantCharge("tenant-a", key)).isEqualTo("tenant-a charged");
+		assertThat(this.inventory.tenantCharge("tenant-b", key)).isEqualTo("tenant-b charged");
+		assertThat(this.inventory.tenantCharge("tenant-a", key)).isEqualTo("tenant-a charged");
+		assertThat(this.inventory.executions(key)).isEqualTo(2);
+		assertThat(this.idempotence.find("tenantCharge", null, "tenant-b", key)).isPresent();
+		assertThat(this.idempotence.find("tenantCharge", null, key)).as("no unscoped record").isEmpty();
+	}
+
+	@Test
+	void keptFailureIsReplayedAsTheSameFailure() {
+		String key = newKey();
+		assertThatExceptionOfType(OutOfStock.class).isThrownBy(() -> this.inventory.take(key, "OUT"))
+			.withMessage("sku OUT is out of stock");
+		assertThatExceptionOfType(OutOfStock.class).isThrownBy(() -> this.inventory.take(key, "OUT"))
+			.withMessage("sku OUT is out of stock");
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+		assertThat(this.idempotence.find("take", null, key))
+			.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.COMPLETED));
+	}
+
+	@Test
+	void releaseOnSubclassAndUnlistedFailuresReleaseTheKey() {
+		String key = newKey();
+		assertThatExceptionOfType(StockSystemDown.class).isThrownBy(() -> this.inventory.take(key, "DOWN"));
+		assertThatIllegalStateException().isThrownBy(() -> this.inventory.take(key, "BUG"));
+		assertThat(this.inventory.take(key, "sku-1")).isEqualTo("took sku-1");
+		assertThat(this.inventory.executions(key)).isEqualTo(3);
+	}
+
+	@Test
+	void failureKeptByThePropertiesIsReplayedToo() {
+		String key = newKey();
+		assertThatExceptionOfType(GloballyKeptFailure.class).isThrownBy(() -> this.inventory.globallyKept(key));
+		assertThatExceptionOfType(GloballyKeptFailure.class).isThrownBy(() -> this.inventory.globallyKept(key))
+			.withMessage("kept by idempotent.keep-on");
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void keptFailureThatCannotBeRebuiltOrKeptAndReleasedFailsNamingTheMethod() {
+		assertThatIllegalStateException().isThrownBy(() -> this.inventory.unbuildable(newKey()))
+			.withMessageContaining("Inventory.unbuildable")
+			.withMessageContaining("constructor");
+		assertThatIllegalStateException().isThrownBy(() -> this.inventory.contradictory(newKey()))
+			.withMessageContaining("Inventory.contradictory")
+			.withMessageContaining(OutOfStock.class.getName());
+	}
+
+	@Test
+	void outcomeLargerThanTheLimitRunsOnceAndItsDuplicateIsRefused() {
+		String key = newKey();
+		assertThat(this.inventory.large(key)).hasSize(5000);
+		assertThatExceptionOfType(ReplayUnavailableException.class).isThrownBy(() -> this.inventory.large(key));
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void duplicateAwaitingCompletionReplaysTheFirstResult() throws Exception {
+		String key = newKey();
+		this.inventory.expectOthers(key, 1);
+		CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> this.inventory.awaited(key));
+		awaitRecord("awaited", key);
+		CompletableFuture<String> duplicate = new CompletableFuture<>();
+		Thread waiter = new Thread(() -> {
+			try {
+				duplicate.complete(this.inventory.awaited(key));
+			}
+			catch (RuntimeException ex) {
+				duplicate.completeExceptionally(ex);
+			}
+		});
+		waiter.start();
+		// The duplicate found the call running and waits (between polls of the store) for it to finish.
+		while (waiter.getState() != Thread.State.TIMED_WAITING) {
+			assertThat(duplicate).as("the duplicate waits rather than answering at once").isNotDone();
+			Thread.onSpinWait();
+		}
+		this.inventory.answered(key);
+		assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("awaited " + key);
+		assertThat(duplicate.get(30, TimeUnit.SECONDS)).isEqualTo("awaited " + key);
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void callRunningThreeTimesItsLeaseKeepsItsClaim() throws Exception {
+		String key = newKey();
+		this.inventory.expectOthers(key, 1);
+		CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> this.inventory.longer(key));
+		awaitRecord("longer", key);
+		// The lease is 1 s: watch the claim through three and a half of them.
+		long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3500);
+		while (System.nanoTime() < until) {
+			assertThat(this.idempotence.find("longer", null, key))
+				.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
+			Thread.sleep(100);
+		}
+		assertThatExceptionOfType(RequestInProgressException.class).isThrownBy(() -> this.inventory.longer(key));
+		this.inventory.answered(key);
+		assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("longer " + key);
+		assertThat(this.inventory.longer(key)).as("replayed").isEqualTo("longer " + key);
+		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	private void awaitRecord(String operation, String key) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (this.idempotence.find(operation, null, key).isEmpty()) {
+			assertThat(System.nanoTime()).as("the first call claimed its key").isLessThan(deadline);
+			Thread.sleep(5);
+		}
+	}
+
 	private static String newKey() {
 		return UUID.randomUUID().toString();
 	}
 
 	record Reservation(String id, String sku, int quantity) {
+	}
+
+	static class OutOfStock extends RuntimeException {
+
+		OutOfStock(String message) {
+			super(message);
+		}
+
+	}
+
+	static class StockSystemDown extends OutOfStock {
+
+		StockSystemDown(String message) {
+			super(message);
+		}
+
+	}
+
+	static class GloballyKeptFailure extends RuntimeException {
+
+		GloballyKeptFailure(String message) {
+			super(message);
+		}
+
+	}
+
+	/** An argument Jackson cannot write: its only property fails. */
+	static class Opaque {
+
+		public String getState() {
+			throw new UnsupportedOperationException("not readable");
+		}
+
+	}
+
+	static class Unbuildable extends RuntimeException {
+
+		Unbuildable(int code) {
+			super("code " + code);
+		}
+
 	}
 
 	record Item(String sku, int serial) {
@@ -218,7 +394,7 @@ class IdempotentMethodTests {
 			return "charged " + paymentId;
 		}
 
-		@Idempotent(name = "byRoot", key = "#root.args[0]")
+		@Idempotent(name = "byRoot", key = "#root.args[0]", fingerprint = false)
 		public int byRoot(String key, String ignored) {
 			return count("root-" + key);
 		}
@@ -262,6 +438,75 @@ class IdempotentMethodTests {
 
 		void answered(String key) {
 			this.othersAnswered.get(key).countDown();
+		}
+
+		@Idempotent(name = "opaque", key = "#key")
+		public String opaque(String key, Opaque opaque) {
+			return key;
+		}
+
+		@Idempotent(name = "tenantCharge", key = "#key", scope = "#tenant")
+		public String tenantCharge(String tenant, String key) {
+			count(key);
+			return tenant + " charged";
+		}
+
+		@Idempotent(name = "take", key = "#key", keepOn = OutOfStock.class, releaseOn = StockSystemDown.class)
+		public String take(String key, String sku) {
+			count(key);
+			switch (sku) {
+				case "OUT" -> throw new OutOfStock("sku " + sku + " is out of stock");
+				case "DOWN" -> throw new StockSystemDown("stock system down");
+				case "BUG" -> throw new IllegalStateException("not listed");
+				default -> {
+					return "took " + sku;
+				}
+			}
+		}
+
+		@Idempotent(name = "globallyKept", key = "#key")
+		public String globallyKept(String key) {
+			count(key);
+			throw new GloballyKeptFailure("kept by idempotent.keep-on");
+		}
+
+		@Idempotent(key = "#key", keepOn = Unbuildable.class)
+		public String unbuildable(String key) {
+			return key;
+		}
+
+		@Idempotent(key = "#key", keepOn = OutOfStock.class, releaseOn = OutOfStock.class)
+		public String contradictory(String key) {
+			return key;
+		}
+
+		@Idempotent(name = "large", key = "#key")
+		public String large(String key) {
+			count(key);
+			return "x".repeat(5000);
+		}
+
+		@Idempotent(name = "awaited", key = "#key", awaitCompletion = "30s")
+		public String awaited(String key) {
+			count(key);
+			await(key);
+			return "awaited " + key;
+		}
+
+		@Idempotent(name = "longer", key = "#key", lease = "1s")
+		public String longer(String key) {
+			count(key);
+			await(key);
+			return "longer " + key;
+		}
+
+		private void await(String key) {
+			try {
+				this.othersAnswered.get(key).await(30, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 
 		@Idempotent(key = "#key", lease = "thirty seconds")

@@ -5,9 +5,11 @@ import java.time.Clock;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.core.LeaseRenewer;
 import dev.idempotent.spring.DefaultIdempotencyCallerResolver;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.spring.IdempotencyCallerResolver;
+import dev.idempotent.spring.IdempotencyFingerprinter;
 import dev.idempotent.spring.IdempotencyKeyResolver;
 import dev.idempotent.spring.IdempotentAdvisor;
 import dev.idempotent.spring.IdempotentInterceptor;
@@ -45,15 +47,26 @@ public final class IdempotentAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdempotencyEngine idempotencyEngine(ObjectProvider<IdempotencyStore> store, IdempotentProperties properties,
-			ObjectProvider<Clock> clock) {
+			ObjectProvider<Clock> clock, LeaseRenewer leaseRenewer) {
 		IdempotencyStore chosen = store.getIfAvailable();
 		if (chosen == null) {
 			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
 					+ " but no such store can be created: the redis store needs a RedisConnectionFactory "
 					+ "(spring-boot-starter-data-redis and spring.data.redis.*), or define an IdempotencyStore bean");
 		}
-		return new IdempotencyEngine(chosen, new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()),
-				clock.getIfAvailable(Clock::systemUTC));
+		return IdempotencyEngine.builder(chosen)
+			.keys(new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()))
+			.clock(clock.getIfAvailable(Clock::systemUTC))
+			.leaseRenewer(leaseRenewer)
+			.maxOutcomeSize((int) properties.getMaxOutcomeSize().toBytes())
+			.build();
+	}
+
+	// One thread renews the leases of every running call; closed with the context.
+	@Bean
+	@ConditionalOnMissingBean
+	LeaseRenewer idempotentLeaseRenewer() {
+		return new LeaseRenewer();
 	}
 
 	@Bean
@@ -76,6 +89,12 @@ public final class IdempotentAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	IdempotencyFingerprinter idempotencyFingerprinter(ObjectProvider<JsonMapper> jsonMapper) {
+		return new IdempotencyFingerprinter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	IdempotentOperationSource idempotentOperationSource(IdempotentProperties properties,
 			ConfigurableBeanFactory beanFactory, JsonOutcomeCodecFactory codecs) {
 		return new IdempotentOperationSource(properties, new EmbeddedValueResolver(beanFactory), codecs);
@@ -84,8 +103,8 @@ public final class IdempotentAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdempotentInterceptor idempotentInterceptor(IdempotencyEngine engine, IdempotentOperationSource operations,
-			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers) {
-		return new IdempotentInterceptor(engine, operations, keys, callers);
+			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers, IdempotencyFingerprinter fingerprints) {
+		return new IdempotentInterceptor(engine, operations, keys, callers, fingerprints);
 	}
 
 	// Static and lazy: advisors are created before most beans, and this one must not drag the

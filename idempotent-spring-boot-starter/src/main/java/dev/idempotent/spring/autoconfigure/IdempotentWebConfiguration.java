@@ -1,6 +1,7 @@
 package dev.idempotent.spring.autoconfigure;
 
 import dev.idempotent.spring.web.IdempotencyProblemHandler;
+import dev.idempotent.spring.web.IdempotentRequestBodyAdvice;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -10,7 +11,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.servlet.DispatcherServlet;
 
-/** Problem details for library exceptions in a servlet web application. */
+/**
+ * Problem details for library exceptions in a servlet web application, and the request body kept for
+ * fingerprints.
+ */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ ProblemDetail.class, DispatcherServlet.class })
@@ -20,6 +24,12 @@ class IdempotentWebConfiguration {
 	@ConditionalOnMissingBean
 	IdempotencyProblemHandler idempotencyProblemHandler() {
 		return new IdempotencyProblemHandler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotentRequestBodyAdvice idempotentRequestBodyAdvice() {
+		return new IdempotentRequestBodyAdvice();
 	}
 
 }

@@ -9,6 +9,7 @@ import dev.idempotent.core.IdempotencyKeyReusedException;
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.InvalidIdempotencyKeyException;
 import dev.idempotent.core.MissingIdempotencyKeyException;
+import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -87,6 +88,9 @@ public class IdempotencyProblemHandler {
 			}
 			if (ex instanceof DuplicateRequestException) {
 				return new Problem(HttpStatus.CONFLICT, "duplicate-request", "Duplicate request");
+			}
+			if (ex instanceof ReplayUnavailableException) {
+				return new Problem(HttpStatus.CONFLICT, "replay-unavailable", "Response not replayable");
 			}
 			if (ex instanceof IdempotencyKeyReusedException) {
 				return new Problem(HttpStatus.UNPROCESSABLE_CONTENT, "key-reused", "Idempotency key reused");
