@@ -5,7 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
 import dev.idempotent.test.TestRedis;
@@ -38,6 +41,8 @@ class ExampleContractHttpTest {
 		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
 		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
 		registry.add("idempotent.key-prefix", () -> PREFIX);
+		// Long enough that a double-clicked transfer always sees the first one finish.
+		registry.add("example.transfers.await-completion", () -> "30s");
 	}
 
 	@LocalServerPort
@@ -200,6 +205,121 @@ class ExampleContractHttpTest {
 		assertThat(outcomes).hasSize(requests).containsOnlyOnce("executed")
 			.allMatch((o) -> o.equals("executed") || o.equals("replayed") || o.equals("in-progress"));
 		assertThat(this.http.count("bob", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void sameKeyWithADifferentBodyIs422AndTheFirstOrderStillReplays() {
+		String key = newKey();
+		int before = this.http.count("alice", "/orders");
+		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
+		HttpResponse<String> reused = this.http.post("alice", "/orders", key, "{\"sku\":\"book\",\"quantity\":3}");
+		assertThat(reused.statusCode()).isEqualTo(422);
+		assertThat(reused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(json(reused).get("type").asString()).isEqualTo("urn:idempotent:problem:key-reused");
+		assertThat(json(reused).get("status").asInt()).isEqualTo(422);
+		assertThat(reused.headers().firstValue("Idempotent-Replayed")).isEmpty();
+
+		HttpResponse<String> replay = this.http.post("alice", "/orders", key, ORDER);
+		assertThat(replay.statusCode()).isEqualTo(201);
+		assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(replay)).isEqualTo(json(first));
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void sameJsonWithOtherKeyOrderAndWhitespaceIsTheSameRequest() {
+		String key = newKey();
+		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
+		HttpResponse<String> retry = this.http.post("alice", "/orders", key,
+				"{\n  \"quantity\" : 2,\n  \"sku\" : \"book\"\n}");
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(retry)).isEqualTo(json(first));
+	}
+
+	@Test
+	void quotedAndBareKeyAreTheSameKey() {
+		String key = newKey();
+		HttpResponse<String> bare = this.http.post("alice", "/orders", key, ORDER);
+		HttpResponse<String> quoted = this.http.post("alice", "/orders", "\"" + key + "\"", ORDER);
+		assertThat(bare.statusCode()).isEqualTo(201);
+		assertThat(quoted.statusCode()).isEqualTo(201);
+		assertThat(quoted.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(quoted)).isEqualTo(json(bare));
+	}
+
+	@Test
+	void anotherUsersKeyRunsIndependentlyAndRevealsNothing() throws Exception {
+		String key = newKey();
+		CompletableFuture<HttpResponse<String>> alice = CompletableFuture.supplyAsync(() -> this.http.post("alice",
+				"/orders", key, "{\"sku\":\"slow\",\"quantity\":1,\"processingMillis\":1000}"));
+		awaitRecord("orders", "alice", key);
+		// While alice's call runs, and with another body: neither 409 nor 422 tells bob it exists.
+		HttpResponse<String> bob = this.http.post("bob", "/orders", key, ORDER);
+		assertThat(bob.statusCode()).isEqualTo(201);
+		assertThat(bob.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(json(bob).get("owner").asString()).isEqualTo("bob");
+		assertThat(alice.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+		HttpResponse<String> bobAgain = this.http.post("bob", "/orders", key, ORDER);
+		assertThat(bobAgain.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(bobAgain)).isEqualTo(json(bob));
+	}
+
+	@Test
+	void unsupportedMediaTypeStoresNothingAndTheKeyThenWorks() {
+		String key = newKey();
+		HttpResponse<String> unsupported = this.http.post("alice", "/orders", key, "text/plain", "two books");
+		assertThat(unsupported.statusCode()).isEqualTo(415);
+		assertThat(this.redis.hasKey(storageKey("orders", "alice", key))).isFalse();
+		HttpResponse<String> valid = this.http.post("alice", "/orders", key, ORDER);
+		assertThat(valid.statusCode()).isEqualTo(201);
+		assertThat(valid.headers().firstValue("Idempotent-Replayed")).isEmpty();
+	}
+
+	@Test
+	void doubleClickedTransferWaitsForTheFirstAnswerAndGetsIt() throws Exception {
+		String key = newKey();
+		String account = "click-" + key;
+		String transfer = "{\"from\":\"" + account + "\",\"to\":\"b\",\"amount\":100,\"processingMillis\":500}";
+		int before = this.http.count("alice", "/transfers");
+		CompletableFuture<HttpResponse<String>> first = CompletableFuture
+			.supplyAsync(() -> this.http.post("alice", "/transfers", key, transfer));
+		awaitRecord("transfers", "alice", key);
+		HttpResponse<String> second = this.http.post("alice", "/transfers", key, transfer);
+		assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+		assertThat(second.statusCode()).as("waited instead of 409").isEqualTo(201);
+		assertThat(second.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(second)).isEqualTo(json(first.get()));
+		assertThat(this.http.count("alice", "/transfers")).isEqualTo(before + 1);
+		assertThat(this.ledger.balance(account)).isEqualByComparingTo("900");
+	}
+
+	@Test
+	void responseLargerThanTheLimitRunsOnceAndItsRetryIs409ReplayUnavailable() {
+		String key = newKey();
+		String large = "{\"sku\":\"" + "x".repeat(70_000) + "\",\"quantity\":1}";
+		int before = this.http.count("alice", "/orders");
+		HttpResponse<String> first = this.http.post("alice", "/orders", key, large);
+		HttpResponse<String> retry = this.http.post("alice", "/orders", key, large);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(retry.statusCode()).isEqualTo(409);
+		assertThat(retry.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(json(retry).get("type").asString()).isEqualTo("urn:idempotent:problem:replay-unavailable");
+		assertThat(retry.headers().firstValue("Retry-After")).as("retrying will not help").isEmpty();
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	private void awaitRecord(String operation, String user, String key) throws InterruptedException {
+		String storageKey = storageKey(operation, user, key);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (!Boolean.TRUE.equals(this.redis.hasKey(storageKey))) {
+			assertThat(System.nanoTime()).as("the first call claimed its key").isLessThan(deadline);
+			Thread.sleep(5);
+		}
+	}
+
+	private static String storageKey(String operation, String user, String key) {
+		return new IdempotencyKeys(PREFIX, 255).storageKey(operation, user, key);
 	}
 
 	private int records() {

@@ -30,8 +30,12 @@ final class ExampleHttpClient {
 	}
 
 	HttpResponse<String> post(String user, String path, @Nullable String key, String json) {
-		HttpRequest.Builder request = request(user, path).header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(json));
+		return post(user, path, key, "application/json", json);
+	}
+
+	HttpResponse<String> post(String user, String path, @Nullable String key, String contentType, String body) {
+		HttpRequest.Builder request = request(user, path).header("Content-Type", contentType)
+			.POST(HttpRequest.BodyPublishers.ofString(body));
 		if (key != null) {
 			request.header("Idempotency-Key", key);
 		}

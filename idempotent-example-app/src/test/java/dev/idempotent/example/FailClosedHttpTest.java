@@ -3,16 +3,21 @@ package dev.idempotent.example;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.test.TcpProxy;
 import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -24,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Fail closed: with Redis cut off or hanging (a real TCP proxy between the service and a real
  * Redis), or answering with a script error, orders are refused with 503 and none is created; once
- * Redis is back, the next request runs.
+ * Redis is back, the next request runs. An order whose completion cannot be recorded still answers.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
 class FailClosedHttpTest {
 
 	private static final TcpProxy proxy = new TcpProxy(TestRedis.endpoint().host(), TestRedis.endpoint().port());
@@ -104,6 +110,37 @@ class FailClosedHttpTest {
 		// A claim sent before the timeout may still land once Redis answers: that key then waits for
 		// its lease, so the next request here uses a key of its own.
 		assertThat(http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER).statusCode()).isEqualTo(201);
+		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);
+	}
+
+	@Test
+	void completionFailingAfterTheOrderRanStillAnswersItAndLogsTheKey(CapturedOutput output) throws Exception {
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		int before = http.count("alice", "/orders");
+		String key = UUID.randomUUID().toString();
+		String storageKey = new IdempotencyKeys(PREFIX, 255).storageKey("orders", "alice", key);
+		CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> http.post("alice",
+				"/orders", key, "{\"sku\":\"book\",\"quantity\":1,\"processingMillis\":3000}"));
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (!Boolean.TRUE.equals(this.redis.hasKey(storageKey))) {
+			assertThat(System.nanoTime()).as("the order claimed its key").isLessThan(deadline);
+			Thread.sleep(5);
+		}
+		// The order is running: Redis goes away before it can be recorded as completed.
+		proxy.cut();
+		HttpResponse<String> created;
+		try {
+			created = response.get(60, TimeUnit.SECONDS);
+		}
+		finally {
+			proxy.restore();
+		}
+		assertThat(created.statusCode()).isEqualTo(201);
+		assertThat(json(created).get("sku").asString()).isEqualTo("book");
+		assertThat(output).contains("ERROR")
+			.contains("outcome could not be stored")
+			.contains("operation=orders")
+			.contains("key=" + key);
 		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);
 	}
 

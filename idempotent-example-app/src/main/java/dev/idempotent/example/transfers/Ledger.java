@@ -36,7 +36,8 @@ public class Ledger {
 		}
 		BigDecimal balance = balance(request.from());
 		if (request.failure() == SimulatedFailure.BUSINESS || balance.compareTo(request.amount()) < 0) {
-			throw new InsufficientFundsException(request.from());
+			throw new InsufficientFundsException(
+					"Account " + request.from() + " has insufficient funds for this transfer.");
 		}
 		this.balances.put(request.from(), balance.subtract(request.amount()));
 		this.balances.put(request.to(), balance(request.to()).add(request.amount()));
@@ -54,11 +55,14 @@ public class Ledger {
 		return this.transfers.stream().filter((transfer) -> transfer.owner().equals(owner)).toList();
 	}
 
-	/** A business failure: the key is kept, and a retry gets the same answer. */
+	/**
+	 * A business failure: the key is kept, and a retry gets the same answer. Rebuilt from its message
+	 * for a replay, so it has a constructor taking just that.
+	 */
 	public static class InsufficientFundsException extends RuntimeException {
 
-		InsufficientFundsException(String account) {
-			super("Account " + account + " has insufficient funds for this transfer.");
+		public InsufficientFundsException(String message) {
+			super(message);
 		}
 
 	}

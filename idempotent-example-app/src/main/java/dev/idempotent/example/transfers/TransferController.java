@@ -19,6 +19,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -27,14 +28,15 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /transfers}: shows the line the library leaves to business code between a system
- * failure and a business failure.
+ * {@code POST /transfers}: shows the line between a system failure and a business failure.
  * <ul>
  * <li>System failure (the ledger is unreachable): the code calls {@link IdempotenceService#delete}
  * and answers 503, so the client's retry runs again.</li>
- * <li>Business failure (insufficient funds): the code answers 422 and keeps the key, so a retry does
- * not run again; it gets the same 422, replayed.</li>
+ * <li>Business failure (insufficient funds): the exception is listed in {@code keepOn}, so the key is
+ * kept and a retry does not run again; it gets the same exception, and so the same 422, replayed.</li>
  * </ul>
+ * A double-click waits for the first transfer's answer ({@code awaitCompletion}) rather than getting
+ * a 409.
  */
 @RestController
 class TransferController {
@@ -51,20 +53,19 @@ class TransferController {
 	}
 
 	@PostMapping("/transfers")
-	@Idempotent(name = "transfers", onDuplicate = DuplicatePolicy.REPLAY)
+	@Idempotent(name = "transfers", onDuplicate = DuplicatePolicy.REPLAY, keepOn = InsufficientFundsException.class,
+			awaitCompletion = "${example.transfers.await-completion:2s}")
 	ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request,
-			@RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key, Principal principal) {
+			@RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key, Principal principal)
+			throws InterruptedException {
 		// @Idempotent refuses a request without a key before this method runs.
 		String attemptKey = Objects.requireNonNull(key, "Idempotency-Key");
+		if (request.processingMillis() != null && request.processingMillis() > 0) {
+			Thread.sleep(request.processingMillis());
+		}
 		try {
 			Transfer transfer = this.ledger.transfer(request, attemptKey, principal.getName());
 			return ResponseEntity.created(URI.create("/transfers/" + transfer.id())).body(transfer);
-		}
-		catch (InsufficientFundsException ex) {
-			HttpStatus status = HttpStatus.UNPROCESSABLE_CONTENT;
-			return ResponseEntity.status(status)
-				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-				.body(problem(status, "insufficient-funds", "Insufficient funds", ex));
 		}
 		catch (LedgerUnavailableException ex) {
 			// Nothing happened: release the key so the client's retry runs again.
@@ -75,6 +76,15 @@ class TransferController {
 				.header(HttpHeaders.RETRY_AFTER, "1")
 				.body(problem(status, "ledger-unavailable", "Ledger unavailable", ex));
 		}
+	}
+
+	// A kept failure: thrown by the first call, and rebuilt and thrown again for each duplicate.
+	@ExceptionHandler(InsufficientFundsException.class)
+	ResponseEntity<ProblemDetail> insufficientFunds(InsufficientFundsException ex) {
+		HttpStatus status = HttpStatus.UNPROCESSABLE_CONTENT;
+		return ResponseEntity.status(status)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(problem(status, "insufficient-funds", "Insufficient funds", ex));
 	}
 
 	@GetMapping("/transfers")

@@ -2,6 +2,8 @@ package dev.idempotent.example.transfers;
 
 import java.math.BigDecimal;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
@@ -14,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * @param to the account to credit
  * @param amount how much, positive
  * @param simulateFailure the failure to simulate; none when absent
+ * @param processingMillis simulated work in milliseconds, to make a call slow enough to double-click
  */
 public record TransferRequest(@NotBlank String from, @NotBlank String to, @NotNull @Positive BigDecimal amount,
-		@Nullable SimulatedFailure simulateFailure) {
+		@Nullable SimulatedFailure simulateFailure, @Nullable @Min(0) @Max(60_000) Long processingMillis) {
 
 	SimulatedFailure failure() {
 		return (this.simulateFailure != null) ? this.simulateFailure : SimulatedFailure.NONE;

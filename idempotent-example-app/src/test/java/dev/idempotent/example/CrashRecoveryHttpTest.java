@@ -1,0 +1,140 @@
+package dev.idempotent.example;
+
+import java.io.File;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.idempotent.core.RecordState;
+import dev.idempotent.spring.IdempotenceService;
+import dev.idempotent.test.TestRedis;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static dev.idempotent.example.ExampleHttpClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A process killed in the middle of an order: two instances of the example share one Redis with a
+ * 2 s lease. The other instance, a separate JVM, claims the key and is killed while the order runs;
+ * the retry here is refused while the dead process's claim lives, then runs once its lease lapses,
+ * and exactly one order exists.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class CrashRecoveryHttpTest {
+
+	private static final String PREFIX = "crash-test-" + UUID.randomUUID() + ":";
+
+	private static final String LEASE = "2s";
+
+	private static final String ORDER = "{\"sku\":\"crash\",\"quantity\":1,\"processingMillis\":5000}";
+
+	@DynamicPropertySource
+	static void redis(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
+		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
+		registry.add("idempotent.key-prefix", () -> PREFIX);
+		registry.add("idempotent.lease", () -> LEASE);
+	}
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private IdempotenceService idempotence;
+
+	@Test
+	void callKilledMidwayIsRetryableAfterTheLeaseAndRunsOnce() throws Exception {
+		int otherPort = TestRedis.freePort();
+		Process other = startOtherInstance(otherPort);
+		try {
+			ExampleHttpClient otherHttp = new ExampleHttpClient(otherPort);
+			awaitUp(other, otherHttp);
+			String key = UUID.randomUUID().toString();
+			CompletableFuture.runAsync(() -> otherHttp.post("alice", "/orders", key, ORDER));
+			awaitRunningFor(key, Duration.ofSeconds(1));
+			other.destroyForcibly();
+			assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+			ExampleHttpClient http = new ExampleHttpClient(this.port);
+			int before = http.count("alice", "/orders");
+			HttpResponse<String> refused = http.post("alice", "/orders", key, ORDER);
+			assertThat(refused.statusCode()).as("the dead process's claim still lives").isEqualTo(409);
+			assertThat(json(refused).get("type").asString()).isEqualTo("urn:idempotent:problem:request-in-progress");
+			long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+			assertThat(retryAfter).isBetween(1L, 2L);
+
+			// A client honouring Retry-After: the claim lapses with its lease, and the retry runs.
+			HttpResponse<String> retried = refused;
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+			while (retried.statusCode() == 409 && System.nanoTime() < deadline) {
+				Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfter));
+				retried = http.post("alice", "/orders", key, ORDER);
+			}
+			assertThat(retried.statusCode()).isEqualTo(201);
+			assertThat(retried.headers().firstValue("Idempotent-Replayed")).isEmpty();
+			HttpResponse<String> again = http.post("alice", "/orders", key, ORDER);
+			assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+			assertThat(json(again)).isEqualTo(json(retried));
+			assertThat(http.count("alice", "/orders")).as("exactly one order").isEqualTo(before + 1);
+		}
+		finally {
+			other.destroyForcibly();
+		}
+	}
+
+	private Process startOtherInstance(int otherPort) throws Exception {
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		File log = Path.of("target", "crash-test-other-instance.log").toFile();
+		return new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+				ExampleApplication.class.getName(), "--server.port=" + otherPort,
+				"--spring.data.redis.host=" + TestRedis.endpoint().host(),
+				"--spring.data.redis.port=" + TestRedis.endpoint().port(), "--idempotent.key-prefix=" + PREFIX,
+				"--idempotent.lease=" + LEASE))
+			.redirectErrorStream(true)
+			.redirectOutput(log)
+			.start();
+	}
+
+	private static void awaitUp(Process other, ExampleHttpClient otherHttp) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+		while (true) {
+			assertThat(other.isAlive()).as("the other instance starts (see target/crash-test-other-instance.log)")
+				.isTrue();
+			assertThat(System.nanoTime()).as("the other instance answers").isLessThan(deadline);
+			try {
+				otherHttp.count("alice", "/orders");
+				return;
+			}
+			catch (RuntimeException ex) {
+				Thread.sleep(200); // Not listening yet.
+			}
+		}
+	}
+
+	// Watches the other instance's claim until the call has run that long.
+	private void awaitRunningFor(String key, Duration running) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (this.idempotence.find("orders", "alice", key).isEmpty()) {
+			assertThat(System.nanoTime()).as("the other instance claimed the key").isLessThan(deadline);
+			Thread.sleep(5);
+		}
+		long until = System.nanoTime() + running.toNanos();
+		while (System.nanoTime() < until) {
+			assertThat(this.idempotence.find("orders", "alice", key))
+				.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
+			Thread.sleep(50);
+		}
+	}
+
+}
