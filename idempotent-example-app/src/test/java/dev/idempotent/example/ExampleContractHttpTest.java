@@ -227,6 +227,27 @@ class ExampleContractHttpTest {
 	}
 
 	@Test
+	void batchOfOrdersReplaysTheSameListAndAnInvalidItemStoresNothing() {
+		String key = newKey();
+		int before = this.http.count("alice", "/orders");
+		HttpResponse<String> invalid = this.http.post("alice", "/orders/batch", key,
+				"[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":0}]");
+		assertThat(invalid.statusCode()).isEqualTo(400);
+		assertThat(this.redis.hasKey(storageKey("order-batches", "alice", key))).isFalse();
+
+		String batch = "[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":3}]";
+		HttpResponse<String> first = this.http.post("alice", "/orders/batch", key, batch);
+		HttpResponse<String> retry = this.http.post("alice", "/orders/batch", key, batch);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(json(first)).hasSize(2);
+		assertThat(json(first).get(1).get("quantity").asInt()).isEqualTo(3);
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(retry)).isEqualTo(json(first));
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 2);
+	}
+
+	@Test
 	void sameJsonWithOtherKeyOrderAndWhitespaceIsTheSameRequest() {
 		String key = newKey();
 		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);

@@ -4,6 +4,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.WildcardType;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,11 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.core.ResolvableType;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
@@ -28,7 +34,8 @@ import org.springframework.util.ReflectionUtils;
  * Makes the {@link OutcomeCodec} of a method: its return value as JSON, through the application's
  * {@link JsonMapper}, read back with the method's declared generic return type. A
  * {@code ResponseEntity} keeps its status and headers too, so a replay answers exactly as the first
- * call did. No Java serialization anywhere.
+ * call did. A Spring Data {@code Page} is rebuilt as a {@code PageImpl} with its content, page request,
+ * sort and total. No Java serialization anywhere.
  * <p>
  * Stored form: {@code {"value": ...}} for plain results, {@code {"status": 201, "headers": {...},
  * "body": ...}} for a {@code ResponseEntity}, {@code {"failure": {"type": ..., "message": ...}}} for a
@@ -39,6 +46,9 @@ import org.springframework.util.ReflectionUtils;
 public class JsonOutcomeCodecFactory {
 
 	private static final boolean WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.ResponseEntity",
+			JsonOutcomeCodecFactory.class.getClassLoader());
+
+	private static final boolean PAGE_PRESENT = ClassUtils.isPresent("org.springframework.data.domain.PageImpl",
 			JsonOutcomeCodecFactory.class.getClassLoader());
 
 	private final JsonMapper jsonMapper;
@@ -58,15 +68,116 @@ public class JsonOutcomeCodecFactory {
 		Failures failures = new Failures(exceptions.keepOn(), method.getDeclaringClass().getClassLoader());
 		if (WEB_PRESENT && ResponseEntity.class.isAssignableFrom(returnType.toClass())) {
 			ResolvableType bodyType = returnType.as(ResponseEntity.class).getGeneric(0);
-			return new ResponseEntityCodec(this.jsonMapper, failures, javaType(bodyType));
+			return new ResponseEntityCodec(this.jsonMapper, failures, values(bodyType));
 		}
-		return new ValueCodec(this.jsonMapper, failures, javaType(returnType));
+		return new ValueCodec(this.jsonMapper, failures, values(returnType));
+	}
+
+	private Values values(ResolvableType type) {
+		if (PAGE_PRESENT && Pages.isPage(type)) {
+			return Pages.values(this.jsonMapper, javaType(Pages.elementType(type)));
+		}
+		JavaType javaType = javaType(type);
+		return new Values() {
+
+			@Override
+			public JsonNode write(@Nullable Object value) {
+				return JsonOutcomeCodecFactory.this.jsonMapper.valueToTree(value);
+			}
+
+			@Override
+			public @Nullable Object read(JsonNode stored) {
+				return stored.isNull() ? null : JsonOutcomeCodecFactory.this.jsonMapper.treeToValue(stored, javaType);
+			}
+
+		};
 	}
 
 	private JavaType javaType(ResolvableType type) {
 		// ResponseEntity<?> and unresolvable type variables are read back as plain JSON values.
 		boolean open = type.getType() instanceof WildcardType || type.resolve() == null;
 		return this.jsonMapper.getTypeFactory().constructType(open ? Object.class : type.getType());
+	}
+
+	/** Writes values of one declared type as JSON and reads them back as that type. */
+	private interface Values {
+
+		JsonNode write(@Nullable Object value);
+
+		@Nullable Object read(JsonNode stored);
+
+	}
+
+	/**
+	 * Spring Data's {@code Page}, which Jackson writes but cannot read back (it is an interface):
+	 * stored as its content, page request, sort and total, and rebuilt as a {@code PageImpl}. Loaded
+	 * only when Spring Data is present.
+	 */
+	private static final class Pages {
+
+		static boolean isPage(ResolvableType type) {
+			return Page.class.isAssignableFrom(type.toClass());
+		}
+
+		static ResolvableType elementType(ResolvableType type) {
+			return type.as(Page.class).getGeneric(0);
+		}
+
+		static Values values(JsonMapper mapper, JavaType elementType) {
+			return new Values() {
+
+				@Override
+				public JsonNode write(@Nullable Object value) {
+					if (value == null) {
+						return mapper.nullNode();
+					}
+					Page<?> page = (Page<?>) value;
+					ObjectNode stored = mapper.createObjectNode();
+					var content = stored.putArray("content");
+					page.getContent().forEach((element) -> content.add(mapper.valueToTree(element)));
+					Pageable pageable = page.getPageable();
+					stored.put("paged", pageable.isPaged());
+					if (pageable.isPaged()) {
+						stored.put("number", pageable.getPageNumber());
+						stored.put("size", pageable.getPageSize());
+					}
+					stored.put("total", page.getTotalElements());
+					var sort = stored.putArray("sort");
+					for (Sort.Order order : pageable.getSort()) {
+						sort.addObject()
+							.put("property", order.getProperty())
+							.put("direction", order.getDirection().name())
+							.put("ignoreCase", order.isIgnoreCase())
+							.put("nullHandling", order.getNullHandling().name());
+					}
+					return stored;
+				}
+
+				@Override
+				public @Nullable Object read(JsonNode stored) {
+					if (stored.isNull()) {
+						return null;
+					}
+					List<Object> content = new ArrayList<>();
+					for (JsonNode element : stored.get("content").values()) {
+						content.add(mapper.treeToValue(element, elementType));
+					}
+					List<Sort.Order> orders = new ArrayList<>();
+					for (JsonNode order : stored.get("sort").values()) {
+						orders.add(new Sort.Order(Sort.Direction.valueOf(order.get("direction").asString()),
+								order.get("property").asString(), order.get("ignoreCase").asBoolean(),
+								Sort.NullHandling.valueOf(order.get("nullHandling").asString())));
+					}
+					Sort sort = Sort.by(orders);
+					Pageable pageable = stored.get("paged").asBoolean()
+							? PageRequest.of(stored.get("number").asInt(), stored.get("size").asInt(), sort)
+							: Pageable.unpaged(sort);
+					return new PageImpl<>(content, pageable, stored.get("total").asLong());
+				}
+
+			};
+		}
+
 	}
 
 	/**
@@ -175,33 +286,33 @@ public class JsonOutcomeCodecFactory {
 
 	private static final class ValueCodec extends JsonCodec {
 
-		private final JavaType type;
+		private final Values values;
 
-		ValueCodec(JsonMapper mapper, Failures failures, JavaType type) {
+		ValueCodec(JsonMapper mapper, Failures failures, Values values) {
 			super(mapper, failures);
-			this.type = type;
+			this.values = values;
 		}
 
 		@Override
 		void writeValue(ObjectNode stored, @Nullable Object value) {
-			stored.set("value", this.mapper.valueToTree(value));
+			stored.set("value", this.values.write(value));
 		}
 
 		@Override
 		@Nullable Object readValue(JsonNode stored) {
 			JsonNode value = stored.get("value");
-			return (value == null || value.isNull()) ? null : this.mapper.treeToValue(value, this.type);
+			return (value == null) ? null : this.values.read(value);
 		}
 
 	}
 
 	private static final class ResponseEntityCodec extends JsonCodec {
 
-		private final JavaType bodyType;
+		private final Values body;
 
-		ResponseEntityCodec(JsonMapper mapper, Failures failures, JavaType bodyType) {
+		ResponseEntityCodec(JsonMapper mapper, Failures failures, Values body) {
 			super(mapper, failures);
-			this.bodyType = bodyType;
+			this.body = body;
 		}
 
 		@Override
@@ -216,7 +327,7 @@ public class JsonOutcomeCodecFactory {
 				var array = headers.putArray(name);
 				values.forEach(array::add);
 			});
-			stored.set("body", this.mapper.valueToTree(entity.getBody()));
+			stored.set("body", this.body.write(entity.getBody()));
 		}
 
 		@Override
@@ -235,7 +346,7 @@ public class JsonOutcomeCodecFactory {
 				}
 			}
 			JsonNode body = stored.get("body");
-			Object value = (body == null || body.isNull()) ? null : this.mapper.treeToValue(body, this.bodyType);
+			Object value = (body == null) ? null : this.body.read(body);
 			return ResponseEntity.status(HttpStatusCode.valueOf(status.asInt())).headers(headers).body(value);
 		}
 

@@ -27,7 +27,13 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -66,6 +72,31 @@ class IdempotentMethodTests {
 		List<Item> replay = this.inventory.reserve(new Reservation(key, "sku-1", 2));
 		assertThat(replay).isEqualTo(first).hasSize(2).allSatisfy((item) -> assertThat(item).isInstanceOf(Item.class));
 		assertThat(this.inventory.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void pagesAndResponseEntitiesOfNestedGenericsRoundTripExactly() {
+		String key = newKey();
+		Page<Item> page = this.inventory.page(key, 2);
+		Page<Item> replayedPage = this.inventory.page(key, 2);
+		assertThat(replayedPage).isEqualTo(page).isInstanceOf(PageImpl.class);
+		assertThat(replayedPage.getContent()).allSatisfy((item) -> assertThat(item).isInstanceOf(Item.class));
+		assertThat(replayedPage.getPageable()).isEqualTo(page.getPageable());
+		assertThat(replayedPage.getSort()).isEqualTo(Sort.by(Sort.Order.desc("serial").ignoreCase()));
+		assertThat(replayedPage.getTotalElements()).isEqualTo(42);
+
+		ResponseEntity<Page<Item>> entity = this.inventory.pageEntity(key);
+		ResponseEntity<Page<Item>> replayedEntity = this.inventory.pageEntity(key);
+		assertThat(replayedEntity.getStatusCode()).isEqualTo(HttpStatus.PARTIAL_CONTENT);
+		assertThat(replayedEntity.getHeaders().getFirst("X-Total")).isEqualTo("3");
+		assertThat(replayedEntity.getBody()).isEqualTo(entity.getBody());
+		assertThat(replayedEntity.getBody().getPageable().isUnpaged()).isTrue();
+
+		ResponseEntity<Map<String, List<Item>>> nested = this.inventory.bySku(key);
+		ResponseEntity<Map<String, List<Item>>> replayedNested = this.inventory.bySku(key);
+		assertThat(replayedNested.getBody()).isEqualTo(nested.getBody());
+		assertThat(replayedNested.getBody().get("sku-1")).allSatisfy((item) -> assertThat(item).isInstanceOf(Item.class));
+		assertThat(this.inventory.executions(key)).isEqualTo(3);
 	}
 
 	@Test
@@ -386,6 +417,26 @@ class IdempotentMethodTests {
 				items.add(new Item(reservation.sku(), i));
 			}
 			return items;
+		}
+
+		@Idempotent(name = "page", key = "#key")
+		public Page<Item> page(String key, int number) {
+			count(key);
+			List<Item> items = List.of(new Item("sku-1", 7), new Item("sku-2", 6));
+			return new PageImpl<>(items, PageRequest.of(number, 2, Sort.by(Sort.Order.desc("serial").ignoreCase())), 42);
+		}
+
+		@Idempotent(name = "pageEntity", key = "#key")
+		public ResponseEntity<Page<Item>> pageEntity(String key) {
+			count(key);
+			Page<Item> page = new PageImpl<>(List.of(new Item("a", 1), new Item("b", 2), new Item("c", 3)));
+			return ResponseEntity.status(HttpStatus.PARTIAL_CONTENT).header("X-Total", "3").body(page);
+		}
+
+		@Idempotent(name = "bySku", key = "#key")
+		public ResponseEntity<Map<String, List<Item>>> bySku(String key) {
+			count(key);
+			return ResponseEntity.ok(Map.of("sku-1", List.of(new Item("sku-1", 1), new Item("sku-1", 2))));
 		}
 
 		@Idempotent(name = "charge", key = "#p0", onDuplicate = DuplicatePolicy.REJECT)

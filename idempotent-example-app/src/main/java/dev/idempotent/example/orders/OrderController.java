@@ -11,7 +11,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Size;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -20,7 +23,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /orders}: the {@code Idempotency-Key} header is required and a retry replays the first
- * response. {@code GET /orders} lists the caller's orders, so executions can be counted.
+ * response. {@code POST /orders/batch} places several at once and replays the list. {@code GET /orders}
+ * lists the caller's orders, so executions can be counted.
  */
 @RestController
 class OrderController {
@@ -37,6 +41,19 @@ class OrderController {
 		Order order = new Order(UUID.randomUUID().toString(), request.sku(), request.quantity(), principal.getName());
 		this.ordersByOwner.computeIfAbsent(principal.getName(), (owner) -> new CopyOnWriteArrayList<>()).add(order);
 		return ResponseEntity.created(URI.create("/orders/" + order.id())).body(order);
+	}
+
+	@PostMapping("/orders/batch")
+	@Idempotent(name = "order-batches")
+	ResponseEntity<List<Order>> createAll(
+			@RequestBody @NotEmpty @Size(max = 100) List<@Valid CreateOrderRequest> requests, Principal principal) {
+		List<Order> orders = requests.stream()
+			.map((request) -> new Order(UUID.randomUUID().toString(), request.sku(), request.quantity(),
+					principal.getName()))
+			.toList();
+		this.ordersByOwner.computeIfAbsent(principal.getName(), (owner) -> new CopyOnWriteArrayList<>())
+			.addAll(orders);
+		return ResponseEntity.status(HttpStatus.CREATED).body(orders);
 	}
 
 	@GetMapping("/orders")

@@ -13,6 +13,7 @@ import dev.idempotent.spring.IdempotencyCallerResolver;
 import dev.idempotent.spring.IdempotentAdvisor;
 import dev.idempotent.spring.redis.RedisIdempotencyStore;
 import dev.idempotent.spring.web.IdempotencyProblemHandler;
+import dev.idempotent.spring.web.IdempotentRequestBodyAdvice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -92,6 +93,15 @@ class IdempotentAutoConfigurationTests {
 			.hasMessageContaining("idempotent.lease must be a positive duration"));
 		this.runner.withPropertyValues("idempotent.max-key-length=0")
 			.run((context) -> assertThat(context).hasFailed());
+		this.runner.withPropertyValues("idempotent.max-outcome-size=0B").run((context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("idempotent.max-outcome-size"));
+		this.runner.withPropertyValues("idempotent.keep-on=com.example.NoSuchException")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("com.example.NoSuchException"));
 	}
 
 	@Test
@@ -119,7 +129,8 @@ class IdempotentAutoConfigurationTests {
 		new WebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(IdempotentAutoConfiguration.class, JacksonAutoConfiguration.class))
 			.withPropertyValues("idempotent.store.type=in-memory")
-			.run((context) -> assertThat(context).hasSingleBean(IdempotencyProblemHandler.class));
+			.run((context) -> assertThat(context).hasSingleBean(IdempotencyProblemHandler.class)
+				.hasSingleBean(IdempotentRequestBodyAdvice.class));
 	}
 
 	@Test
