@@ -25,10 +25,11 @@ import static dev.idempotent.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A process killed in the middle of an order: two instances of the example share one Redis with a
- * 2 s lease. The other instance, a separate JVM, claims the key and is killed while the order runs;
- * the retry here is refused while the dead process's claim lives, then runs once its lease lapses,
- * and exactly one order exists.
+ * Leases of 2 s. An order running three times as long keeps its claim, renewed while it runs. A
+ * process killed in the middle of an order: two instances of the example share one Redis; the other
+ * instance, a separate JVM, claims the key and is killed while the order runs; the retry here is
+ * refused while the dead process's claim lives, then runs once its lease lapses, and exactly one order
+ * exists.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class CrashRecoveryHttpTest {
@@ -62,7 +63,7 @@ class CrashRecoveryHttpTest {
 			awaitUp(other, otherHttp);
 			String key = UUID.randomUUID().toString();
 			CompletableFuture.runAsync(() -> otherHttp.post("alice", "/orders", key, ORDER));
-			awaitRunningFor(key, Duration.ofSeconds(1));
+			awaitRunningFor("alice", key, Duration.ofSeconds(1));
 			other.destroyForcibly();
 			assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -91,6 +92,23 @@ class CrashRecoveryHttpTest {
 		finally {
 			other.destroyForcibly();
 		}
+	}
+
+	@Test
+	void orderRunningThreeTimesTheLeaseRunsOnce() throws Exception {
+		ExampleHttpClient http = new ExampleHttpClient(this.port);
+		String key = UUID.randomUUID().toString();
+		String slow = "{\"sku\":\"slow\",\"quantity\":1,\"processingMillis\":6000}";
+		int before = http.count("bob", "/orders");
+		CompletableFuture<HttpResponse<String>> first = CompletableFuture
+			.supplyAsync(() -> http.post("bob", "/orders", key, slow));
+		awaitRunningFor("bob", key, Duration.ofMillis(5000));
+		HttpResponse<String> duplicate = http.post("bob", "/orders", key, slow);
+		assertThat(duplicate.statusCode()).as("still claimed after two and a half leases").isEqualTo(409);
+		assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+		HttpResponse<String> replay = http.post("bob", "/orders", key, slow);
+		assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(http.count("bob", "/orders")).isEqualTo(before + 1);
 	}
 
 	private Process startOtherInstance(int otherPort) throws Exception {
@@ -122,16 +140,16 @@ class CrashRecoveryHttpTest {
 		}
 	}
 
-	// Watches the other instance's claim until the call has run that long.
-	private void awaitRunningFor(String key, Duration running) throws InterruptedException {
+	// Watches an order's claim, from the moment it appears, until the order has run that long.
+	private void awaitRunningFor(String user, String key, Duration running) throws InterruptedException {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (this.idempotence.find("orders", "alice", key).isEmpty()) {
-			assertThat(System.nanoTime()).as("the other instance claimed the key").isLessThan(deadline);
+		while (this.idempotence.find("orders", user, key).isEmpty()) {
+			assertThat(System.nanoTime()).as("the order claimed its key").isLessThan(deadline);
 			Thread.sleep(5);
 		}
 		long until = System.nanoTime() + running.toNanos();
 		while (System.nanoTime() < until) {
-			assertThat(this.idempotence.find("orders", "alice", key))
+			assertThat(this.idempotence.find("orders", user, key))
 				.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
 			Thread.sleep(50);
 		}

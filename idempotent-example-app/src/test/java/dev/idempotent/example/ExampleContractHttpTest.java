@@ -114,6 +114,36 @@ class ExampleContractHttpTest {
 	}
 
 	@Test
+	void paymentIdsAreScopedByTenant() {
+		String payment = "{\"paymentId\":\"" + newKey() + "\",\"amount\":5}";
+		int before = this.http.count("alice", "/payments");
+		HttpResponse<String> inA = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-a", payment);
+		HttpResponse<String> inB = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-b", payment);
+		HttpResponse<String> againInA = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-a", payment);
+		assertThat(inA.statusCode()).isEqualTo(201);
+		assertThat(inB.statusCode()).as("the same id in another tenant is another payment").isEqualTo(201);
+		assertThat(json(inB).get("tenant").asString()).isEqualTo("tenant-b");
+		assertThat(againInA.statusCode()).isEqualTo(409);
+		assertThat(json(againInA).get("type").asString()).isEqualTo("urn:idempotent:problem:duplicate-request");
+		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 2);
+	}
+
+	@Test
+	void paymentGatewayOutageReleasesTheKeyThroughTheServiceSoTheRetryRuns() {
+		String payment = "{\"paymentId\":\"" + newKey() + "\",\"amount\":5,\"simulateGatewayOutage\":true}";
+		int before = this.http.count("alice", "/payments");
+		HttpResponse<String> outage = this.http.post("alice", "/payments", null, payment);
+		assertThat(outage.statusCode()).isEqualTo(503);
+		assertThat(json(outage).get("type").asString()).isEqualTo("urn:idempotent-example:problem:gateway-unavailable");
+		assertThat(outage.headers().firstValue("Retry-After")).hasValue("1");
+		assertThat(this.http.count("alice", "/payments")).isEqualTo(before);
+		HttpResponse<String> retry = this.http.post("alice", "/payments", null, payment);
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(this.http.post("alice", "/payments", null, payment).statusCode()).isEqualTo(409);
+		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 1);
+	}
+
+	@Test
 	void transferSystemFailureReleasesTheKeySoTheRetryRuns() {
 		String key = newKey();
 		String transfer = "{\"from\":\"sys-" + key + "\",\"to\":\"b\",\"amount\":100,\"simulateFailure\":\"SYSTEM\"}";
@@ -141,6 +171,7 @@ class ExampleContractHttpTest {
 		HttpResponse<String> first = this.http.post("alice", "/transfers", key, transfer);
 		HttpResponse<String> retry = this.http.post("alice", "/transfers", key, transfer);
 		assertThat(first.statusCode()).isEqualTo(422);
+		assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
 		assertThat(json(first).get("type").asString()).isEqualTo("urn:idempotent-example:problem:insufficient-funds");
 		assertThat(retry.statusCode()).isEqualTo(422);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");

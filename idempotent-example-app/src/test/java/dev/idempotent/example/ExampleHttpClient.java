@@ -42,6 +42,13 @@ final class ExampleHttpClient {
 		return send(request.build());
 	}
 
+	HttpResponse<String> postWithHeader(String user, String path, String header, String value, String json) {
+		return send(request(user, path).header("Content-Type", "application/json")
+			.header(header, value)
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build());
+	}
+
 	HttpResponse<String> get(String user, String path) {
 		return send(request(user, path).GET().build());
 	}

@@ -7,7 +7,8 @@ import java.math.BigDecimal;
  *
  * @param paymentId the client's id for the payment, which is also its idempotency key
  * @param amount how much
+ * @param tenant the merchant's tenant it was made in
  * @param owner the user who paid
  */
-public record Payment(String paymentId, BigDecimal amount, String owner) {
+public record Payment(String paymentId, BigDecimal amount, String tenant, String owner) {
 }

@@ -32,7 +32,8 @@ public class Ledger {
 	 */
 	public synchronized Transfer transfer(TransferRequest request, String attemptKey, String owner) {
 		if (request.failure() == SimulatedFailure.SYSTEM && this.outagesSimulated.add(owner + "\n" + attemptKey)) {
-			throw new LedgerUnavailableException();
+			throw new LedgerUnavailableException(
+					"The ledger is temporarily unavailable; nothing was transferred. Retry later.");
 		}
 		BigDecimal balance = balance(request.from());
 		if (request.failure() == SimulatedFailure.BUSINESS || balance.compareTo(request.amount()) < 0) {
@@ -56,10 +57,20 @@ public class Ledger {
 	}
 
 	/**
-	 * A business failure: the key is kept, and a retry gets the same answer. Rebuilt from its message
-	 * for a replay, so it has a constructor taking just that.
+	 * A failure of the ledger. Kept with the key by default: the answer is final, and a retry gets
+	 * the same one. Rebuilt from its message for a replay, so each kind has a constructor taking just
+	 * that.
 	 */
-	public static class InsufficientFundsException extends RuntimeException {
+	public abstract static class LedgerException extends RuntimeException {
+
+		protected LedgerException(String message) {
+			super(message);
+		}
+
+	}
+
+	/** A business failure: the source cannot pay. */
+	public static class InsufficientFundsException extends LedgerException {
 
 		public InsufficientFundsException(String message) {
 			super(message);
@@ -68,10 +79,10 @@ public class Ledger {
 	}
 
 	/** A system failure: nothing was moved, and a retry may succeed. */
-	public static class LedgerUnavailableException extends RuntimeException {
+	public static class LedgerUnavailableException extends LedgerException {
 
-		LedgerUnavailableException() {
-			super("The ledger is temporarily unavailable; nothing was transferred. Retry later.");
+		public LedgerUnavailableException(String message) {
+			super(message);
 		}
 
 	}
