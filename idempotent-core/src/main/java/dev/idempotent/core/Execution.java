@@ -13,11 +13,11 @@ import org.jspecify.annotations.Nullable;
  */
 public record Execution<T>(@Nullable T value, @Nullable Throwable failure, boolean replayed) {
 
-	static <T> Execution<T> executed(@Nullable T value) {
+	static <T> Execution<T> fresh(@Nullable T value) {
 		return new Execution<>(value, null, false);
 	}
 
-	static <T> Execution<T> replayed(Outcome<T> outcome) {
+	static <T> Execution<T> replayOf(Outcome<T> outcome) {
 		if (outcome instanceof Outcome.Thrown<T> thrown) {
 			return new Execution<>(null, thrown.failure(), true);
 		}

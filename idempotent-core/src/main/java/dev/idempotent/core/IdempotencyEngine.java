@@ -119,7 +119,7 @@ public final class IdempotencyEngine {
 		else {
 			complete(active, codec, Outcome.returned(result));
 		}
-		return Execution.executed(result);
+		return Execution.fresh(result);
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
@@ -179,7 +179,7 @@ public final class IdempotencyEngine {
 					+ "[operation={}, key={}]", unavailable.reason(), call.operation(), key);
 			throw new ReplayUnavailableException();
 		}
-		return Execution.replayed(outcome);
+		return Execution.replayOf(outcome);
 	}
 
 	private Duration retryAfter(IdempotencyRecord existing) {

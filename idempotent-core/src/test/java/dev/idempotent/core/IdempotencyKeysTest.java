@@ -55,4 +55,19 @@ class IdempotencyKeysTest {
 		assertThat(this.keys.storageKey("orders", "ab", "c")).isNotEqualTo(this.keys.storageKey("orders", "a", "bc"));
 	}
 
+	@Test
+	void storageKeysAreScopedByTheFurtherScopeToo() {
+		String tenantA = this.keys.storageKey("orders", "alice", "tenant-a", "k1");
+		assertThat(tenantA).startsWith("idem:orders:").doesNotContain("tenant-a");
+		assertThat(this.keys.storageKey("orders", "alice", "tenant-a", "k1")).isEqualTo(tenantA);
+		assertThat(this.keys.storageKey("orders", "alice", "tenant-b", "k1")).isNotEqualTo(tenantA);
+		assertThat(this.keys.storageKey("orders", "alice", null, "k1")).isNotEqualTo(tenantA)
+			.isEqualTo(this.keys.storageKey("orders", "alice", "k1"));
+		// A scope never stands in for a caller or a key.
+		assertThat(this.keys.storageKey("orders", "alice", "", "k1"))
+			.isNotEqualTo(this.keys.storageKey("orders", "alice", "k1"));
+		assertThat(this.keys.storageKey("orders", "k1", "alice", "x"))
+			.isNotEqualTo(this.keys.storageKey("orders", "alice", "k1", "x"));
+	}
+
 }
