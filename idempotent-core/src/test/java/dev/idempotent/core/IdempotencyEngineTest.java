@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.testing.ConcurrentCallers;
+import dev.idempotent.testing.Poll;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -414,12 +415,7 @@ class IdempotencyEngineTest {
 	}
 
 	private void awaitClaims(int claims) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (this.store.claims.get() < claims) {
-			assertThat(System.nanoTime()).as("the duplicate polled").isLessThan(deadline);
-			Thread.onSpinWait();
-			Thread.sleep(1);
-		}
+		Poll.until("the duplicate polls the store", () -> this.store.claims.get() >= claims);
 	}
 
 	private static void runAside(Aside task) {

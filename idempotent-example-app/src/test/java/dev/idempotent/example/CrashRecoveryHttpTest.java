@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import dev.idempotent.core.RecordState;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.test.TestRedis;
+import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -142,11 +143,7 @@ class CrashRecoveryHttpTest {
 
 	// Watches an order's claim, from the moment it appears, until the order has run that long.
 	private void awaitRunningFor(String user, String key, Duration running) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (this.idempotence.find("orders", user, key).isEmpty()) {
-			assertThat(System.nanoTime()).as("the order claimed its key").isLessThan(deadline);
-			Thread.sleep(5);
-		}
+		Poll.until("the order claims its key", () -> this.idempotence.find("orders", user, key).isPresent());
 		long until = System.nanoTime() + running.toNanos();
 		while (System.nanoTime() < until) {
 			assertThat(this.idempotence.find("orders", user, key))

@@ -13,6 +13,7 @@ import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
 import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.ConcurrentCallers;
+import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -363,11 +364,7 @@ class ExampleContractHttpTest {
 
 	private void awaitRecord(String operation, String user, String key) throws InterruptedException {
 		String storageKey = storageKey(operation, user, key);
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (!Boolean.TRUE.equals(this.redis.hasKey(storageKey))) {
-			assertThat(System.nanoTime()).as("the first call claimed its key").isLessThan(deadline);
-			Thread.sleep(5);
-		}
+		Poll.until("the first call claims its key", () -> Boolean.TRUE.equals(this.redis.hasKey(storageKey)));
 	}
 
 	private static String storageKey(String operation, String user, String key) {

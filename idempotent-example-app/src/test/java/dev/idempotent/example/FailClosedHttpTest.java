@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.test.TcpProxy;
 import dev.idempotent.test.TestRedis;
+import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -121,11 +122,7 @@ class FailClosedHttpTest {
 		String storageKey = new IdempotencyKeys(PREFIX, 255).storageKey("orders", "alice", key);
 		CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> http.post("alice",
 				"/orders", key, "{\"sku\":\"book\",\"quantity\":1,\"processingMillis\":3000}"));
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (!Boolean.TRUE.equals(this.redis.hasKey(storageKey))) {
-			assertThat(System.nanoTime()).as("the order claimed its key").isLessThan(deadline);
-			Thread.sleep(5);
-		}
+		Poll.until("the order claims its key", () -> Boolean.TRUE.equals(this.redis.hasKey(storageKey)));
 		// The order is running: Redis goes away before it can be recorded as completed.
 		proxy.cut();
 		HttpResponse<String> created;

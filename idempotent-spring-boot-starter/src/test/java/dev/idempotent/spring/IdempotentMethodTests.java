@@ -20,6 +20,7 @@ import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.ConcurrentCallers;
+import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -318,11 +319,7 @@ class IdempotentMethodTests {
 	}
 
 	private void awaitRecord(String operation, String key) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (this.idempotence.find(operation, null, key).isEmpty()) {
-			assertThat(System.nanoTime()).as("the first call claimed its key").isLessThan(deadline);
-			Thread.sleep(5);
-		}
+		Poll.until("the first call claims its key", () -> this.idempotence.find(operation, null, key).isPresent());
 	}
 
 	private static String newKey() {
