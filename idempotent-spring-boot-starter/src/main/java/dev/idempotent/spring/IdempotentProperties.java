@@ -113,7 +113,7 @@ public class IdempotentProperties {
 
 		/**
 		 * Store type. Defaults to 'redis' when the application has a RedisConnectionFactory, else
-		 * 'in-memory', which protects a single instance only.
+		 * 'in-memory', which protects a single instance only. 'jdbc' is used only when named.
 		 */
 		private @Nullable StoreType type;
 
@@ -134,7 +134,10 @@ public class IdempotentProperties {
 		REDIS,
 
 		/** This JVM's memory: tests and single-instance applications only. */
-		IN_MEMORY
+		IN_MEMORY,
+
+		/** A table in the application's DataSource, written in the caller's transaction when there is one. */
+		JDBC
 
 	}
 
