@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -25,6 +27,7 @@ import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -37,9 +40,19 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * takes it over, and {@link #purgeExpired()} deletes such rows in batches, off the request path.
  * Every write after the claim is guarded by the owner token.
  * <p>
+ * <h2>Transactional mode</h2>
  * Statements run through a {@link JdbcTemplate}, so when a call runs inside a Spring transaction on
  * the same {@link DataSource}, its claim and its completion are written in that transaction and
- * commit or roll back with the business data.
+ * commit or roll back with the business data: exactly once with the business database. Until that
+ * transaction ends, its claim row is locked and invisible to others, so a concurrent duplicate's
+ * claim waits for the outcome (the lock wait timeout of the database bounds the wait) and then
+ * replays or rejects it, or, after a rollback, runs. There is no "in progress" answer in this mode.
+ * <p>
+ * Such a claim needs no lease renewal: the row lock holds it, and another connection's
+ * {@code UPDATE} would only wait for that lock. So {@link #extend} answers {@code true} at once,
+ * without a statement, for a claim whose transaction is still running, and its completion or
+ * release ignores the lease, which cannot have been taken over. Complete and release must be
+ * called on the transaction's thread, as the engine does.
  */
 public class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -63,6 +76,9 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 	private final Clock clock;
 
 	private volatile @Nullable Statements statements;
+
+	/** Claims made inside a still-running transaction, as {@link #bound}; removed when it ends. */
+	private final Set<String> transactionBoundClaims = ConcurrentHashMap.newKeySet();
 
 	public JdbcIdempotencyStore(DataSource dataSource) {
 		this(dataSource, DEFAULT_TABLE_NAME, Clock.systemUTC());
@@ -95,7 +111,33 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-		return retryingDeadlocks(() -> claim(key, owner, fingerprint, lease));
+		ClaimResult result = retryingDeadlocks(() -> claim(key, owner, fingerprint, lease));
+		if (result.isAcquired() && inTransaction()) {
+			bindToTransaction(key, owner);
+		}
+		return result;
+	}
+
+	private void bindToTransaction(String key, String owner) {
+		String claim = bound(key, owner);
+		this.transactionBoundClaims.add(claim);
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+
+			@Override
+			public void afterCompletion(int status) {
+				JdbcIdempotencyStore.this.transactionBoundClaims.remove(claim);
+			}
+
+		});
+	}
+
+	private static String bound(String key, String owner) {
+		return key + '\n' + owner;
+	}
+
+	/** The "now" an owner-guarded write compares the lease with: none for a transaction-bound claim. */
+	private long leaseCheckTime(String key, String owner) {
+		return this.transactionBoundClaims.contains(bound(key, owner)) ? Long.MIN_VALUE : this.clock.millis();
 	}
 
 	private ClaimResult claim(String key, String owner, @Nullable String fingerprint, Duration lease) {
@@ -135,17 +177,22 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
 		return retryingDeadlocks(() -> {
 			long now = this.clock.millis();
-			return this.jdbc.update(statements().complete, outcome, now + retention.toMillis(), key, owner, now) == 1;
+			return this.jdbc.update(statements().complete, outcome, now + retention.toMillis(), key, owner,
+					leaseCheckTime(key, owner)) == 1;
 		});
 	}
 
 	@Override
 	public boolean release(String key, String owner) {
-		return retryingDeadlocks(() -> this.jdbc.update(statements().release, key, owner, this.clock.millis()) == 1);
+		return retryingDeadlocks(
+				() -> this.jdbc.update(statements().release, key, owner, leaseCheckTime(key, owner)) == 1);
 	}
 
 	@Override
 	public boolean extend(String key, String owner, Duration lease) {
+		if (this.transactionBoundClaims.contains(bound(key, owner))) {
+			return true;
+		}
 		return retryingDeadlocks(() -> {
 			long now = this.clock.millis();
 			return this.jdbc.update(statements().extend, now + lease.toMillis(), key, owner, now) == 1;

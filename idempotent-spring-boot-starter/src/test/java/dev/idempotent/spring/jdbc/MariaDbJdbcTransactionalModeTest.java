@@ -1,0 +1,26 @@
+package dev.idempotent.spring.jdbc;
+
+import dev.idempotent.test.TestDatabase;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** Transactional mode on MariaDB. */
+class MariaDbJdbcTransactionalModeTest extends JdbcTransactionalModeTests {
+
+	@DynamicPropertySource
+	static void database(DynamicPropertyRegistry registry) {
+		registry.add("spring.datasource.url", TestDatabase.MARIADB::url);
+	}
+
+	@Override
+	protected int sessionsWaitingForALock(JdbcTemplate jdbc) {
+		// A claim's INSERT still running while the first call's transaction is open can only be waiting
+		// for its row lock.
+		Integer waiting = jdbc.queryForObject("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+				+ "WHERE COMMAND = 'Query' AND INFO LIKE 'INSERT INTO idempotency_record%'", Integer.class);
+		return (waiting != null) ? waiting : 0;
+	}
+
+}
