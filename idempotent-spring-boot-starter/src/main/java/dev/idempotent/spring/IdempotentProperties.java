@@ -44,6 +44,8 @@ public class IdempotentProperties {
 
 	private final Store store = new Store();
 
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -102,6 +104,10 @@ public class IdempotentProperties {
 		return this.store;
 	}
 
+	public Redis getRedis() {
+		return this.redis;
+	}
+
 	private static Duration requirePositive(Duration duration, String property) {
 		if (duration == null || duration.isNegative() || duration.isZero()) {
 			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
@@ -138,6 +144,43 @@ public class IdempotentProperties {
 
 		/** A table in the application's DataSource, written in the caller's transaction when there is one. */
 		JDBC
+
+	}
+
+	/** Durability of the Redis store ({@code idempotent.redis.*}). */
+	public static class Redis {
+
+		/**
+		 * How many replicas must acknowledge a claim and a completion (Redis WAIT). A claim not
+		 * acknowledged in time is released and fails with 503. 0 does not wait: replication is
+		 * asynchronous and a failover can lose an acknowledged claim.
+		 */
+		private int minReplicasAcked = 0;
+
+		/**
+		 * How long a claim or completion waits for the replicas' acknowledgements.
+		 */
+		private Duration replicaAckTimeout = Duration.ofSeconds(1);
+
+		public int getMinReplicasAcked() {
+			return this.minReplicasAcked;
+		}
+
+		public void setMinReplicasAcked(int minReplicasAcked) {
+			if (minReplicasAcked < 0) {
+				throw new IllegalArgumentException(
+						"idempotent.redis.min-replicas-acked must not be negative, was " + minReplicasAcked);
+			}
+			this.minReplicasAcked = minReplicasAcked;
+		}
+
+		public Duration getReplicaAckTimeout() {
+			return this.replicaAckTimeout;
+		}
+
+		public void setReplicaAckTimeout(Duration replicaAckTimeout) {
+			this.replicaAckTimeout = requirePositive(replicaAckTimeout, "idempotent.redis.replica-ack-timeout");
+		}
 
 	}
 
