@@ -22,7 +22,7 @@ public class IdempotentJdbcProperties extends DatabaseInitializationProperties {
 	 * Name of the table holding idempotency records, optionally schema-qualified. The shipped
 	 * schema scripts create it under this name.
 	 */
-	private String tableName = JdbcIdempotencyStore.DEFAULT_TABLE_NAME;
+	private String tableName = "idempotency_record";
 
 	/**
 	 * How often expired rows are deleted, on a background thread. Zero turns purging off (expired

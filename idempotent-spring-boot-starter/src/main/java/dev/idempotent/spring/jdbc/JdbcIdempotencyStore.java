@@ -244,20 +244,19 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 	 */
 	public int purgeExpired() {
 		Statements sql = statements();
+		if (!sql.dialect.purgesInBatches()) {
+			return this.jdbc.update(sql.purge, this.clock.millis());
+		}
 		int total = 0;
-		while (true) {
+		int deleted;
+		do {
 			long now = this.clock.millis();
-			int deleted;
-			if (!sql.dialect.purgesInBatches()) {
-				return total + this.jdbc.update(sql.purge, now);
-			}
 			deleted = (sql.dialect == JdbcDialect.POSTGRESQL) ? this.jdbc.update(sql.purge, now, PURGE_BATCH, now)
 					: this.jdbc.update(sql.purge, now, PURGE_BATCH);
 			total += deleted;
-			if (deleted < PURGE_BATCH) {
-				return total;
-			}
 		}
+		while (deleted == PURGE_BATCH);
+		return total;
 	}
 
 	private IdempotencyRecord toRecord(ResultSet rs, int row) throws SQLException {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -39,6 +40,17 @@ class JdbcStoreAutoConfigurationTests {
 			assertThat(store.tryClaim("k", "owner-2", null, Duration.ofSeconds(30)).isAcquired()).isFalse();
 			assertThat(context.getBean(JdbcPurgeScheduler.class).isRunning()).isTrue();
 		});
+	}
+
+	@Test
+	void theApplicationsOwnSchemaScriptStillRuns() {
+		this.runner.withConfiguration(AutoConfigurations.of(DataSourceInitializationAutoConfiguration.class))
+			.withPropertyValues("idempotent.store.type=jdbc", "spring.sql.init.schema-locations=classpath:application-schema.sql")
+			.run((context) -> {
+				JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+				assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM application_table", Integer.class)).isZero();
+				assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM idempotency_record", Integer.class)).isZero();
+			});
 	}
 
 	@Test

@@ -110,6 +110,18 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 	}
 
 	@Test
+	void purgeGoesOnPastOneBatch() {
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource());
+		jdbc.batchUpdate("INSERT INTO idempotency_record (storage_key, state, owner_token, created_at, expires_at) "
+				+ "VALUES (?, 'IN_PROGRESS', 'owner', 0, ?)", java.util.stream.IntStream.range(0, 1234)
+					.mapToObj((i) -> new Object[] { key("bulk-" + i), this.clock.millis() })
+					.toList());
+		assertThat(this.store.purgeExpired()).isGreaterThanOrEqualTo(1234);
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM idempotency_record WHERE storage_key LIKE ?",
+				Integer.class, key("bulk-") + "%")).isZero();
+	}
+
+	@Test
 	void aConfiguredTableNameIsCreatedAndUsed() {
 		String table = "idem_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 		createSchema(dataSource(), table);
