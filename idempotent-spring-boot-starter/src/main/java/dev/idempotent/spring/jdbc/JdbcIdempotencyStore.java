@@ -27,6 +27,7 @@ import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
+import org.springframework.transaction.support.ResourceHolderSupport;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -51,8 +52,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Such a claim needs no lease renewal: the row lock holds it, and another connection's
  * {@code UPDATE} would only wait for that lock. So {@link #extend} answers {@code true} at once,
  * without a statement, for a claim whose transaction is still running, and its completion or
- * release ignores the lease, which cannot have been taken over. Complete and release must be
- * called on the transaction's thread, as the engine does.
+ * release ignores the lease, which cannot have been taken over. A completion that cannot be stored
+ * marks the transaction rollback-only, so the business data never commits without its outcome.
+ * Complete and release must be called on the transaction's thread, as the engine does.
  */
 public class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -175,11 +177,40 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
-		return retryingDeadlocks(() -> {
-			long now = this.clock.millis();
-			return this.jdbc.update(statements().complete, outcome, now + retention.toMillis(), key, owner,
-					leaseCheckTime(key, owner)) == 1;
-		});
+		boolean transactionBound = this.transactionBoundClaims.contains(bound(key, owner));
+		boolean completed;
+		try {
+			completed = retryingDeadlocks(() -> {
+				long now = this.clock.millis();
+				return this.jdbc.update(statements().complete, outcome, now + retention.toMillis(), key, owner,
+						leaseCheckTime(key, owner)) == 1;
+			});
+		}
+		catch (RuntimeException ex) {
+			if (transactionBound) {
+				rollbackOnly();
+			}
+			throw ex;
+		}
+		if (!completed && transactionBound) {
+			rollbackOnly();
+		}
+		return completed;
+	}
+
+	/**
+	 * The engine still returns the result of a call whose completion could not be stored. In a
+	 * transaction that would commit the business data with a claim but no outcome, and a retry would
+	 * run the work again once the lease lapsed. So the connection's transaction is marked
+	 * rollback-only (globally, not through the current status, which would roll back silently): the
+	 * commit fails with {@code UnexpectedRollbackException}, the caller gets an error, nothing is
+	 * committed, and the retry runs once.
+	 */
+	private void rollbackOnly() {
+		if (TransactionSynchronizationManager.getResource(Objects.requireNonNull(this.jdbc.getDataSource()))
+				instanceof ResourceHolderSupport holder) {
+			holder.setRollbackOnly();
+		}
 	}
 
 	@Override

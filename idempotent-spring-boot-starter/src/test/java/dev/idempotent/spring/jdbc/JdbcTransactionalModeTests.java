@@ -32,6 +32,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.UnexpectedRollbackException;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -76,6 +77,12 @@ abstract class JdbcTransactionalModeTests {
 	/** How many sessions of this database wait for a row lock right now. */
 	protected abstract int sessionsWaitingForALock(JdbcTemplate jdbc);
 
+	/** Makes the database refuse to store an outcome containing {@code marker}, until dropped. */
+	protected abstract void refuseOutcomesContaining(JdbcTemplate jdbc, String marker);
+
+	/** Drops what {@link #refuseOutcomesContaining} created. */
+	protected abstract void acceptAllOutcomes(JdbcTemplate jdbc);
+
 	@BeforeEach
 	void createLedger() {
 		this.jdbc.execute("CREATE TABLE IF NOT EXISTS test_ledger (transfer_id VARCHAR(64) NOT NULL, amount INT NOT NULL)");
@@ -115,6 +122,26 @@ abstract class JdbcTransactionalModeTests {
 		assertThat(this.ledger.transfer(this.transferId, 10, () -> {
 		})).as("replayed").isEqualTo("moved 10");
 		assertThat(this.ledger.executions(this.transferId)).as("the rolled-back run and the retry").isEqualTo(2);
+		assertThat(ledgerRows()).as("the money moved once").isEqualTo(1);
+	}
+
+	@Test
+	void anOutcomeThatCannotBeStoredRollsTheBusinessWriteBackSoTheRetryRunsOnce() {
+		refuseOutcomesContaining(this.jdbc, "moved 666");
+		try {
+			assertThatExceptionOfType(UnexpectedRollbackException.class)
+				.isThrownBy(() -> this.ledger.transfer(this.transferId, 666, () -> {
+				}));
+			assertThat(ledgerRows()).as("no money moved without its recorded outcome").isZero();
+			assertThat(record()).isEmpty();
+		}
+		finally {
+			acceptAllOutcomes(this.jdbc);
+		}
+		assertThat(this.ledger.transfer(this.transferId, 666, () -> {
+		})).isEqualTo("moved 666");
+		assertThat(this.ledger.transfer(this.transferId, 666, () -> {
+		})).as("replayed").isEqualTo("moved 666");
 		assertThat(ledgerRows()).as("the money moved once").isEqualTo(1);
 	}
 

@@ -23,4 +23,16 @@ class MariaDbJdbcTransactionalModeTest extends JdbcTransactionalModeTests {
 		return (waiting != null) ? waiting : 0;
 	}
 
+	@Override
+	protected void refuseOutcomesContaining(JdbcTemplate jdbc, String marker) {
+		jdbc.execute("CREATE TRIGGER test_refuse_outcome BEFORE UPDATE ON idempotency_record FOR EACH ROW "
+				+ "IF NEW.outcome LIKE '%" + marker + "%' THEN "
+				+ "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'outcome refused'; END IF");
+	}
+
+	@Override
+	protected void acceptAllOutcomes(JdbcTemplate jdbc) {
+		jdbc.execute("DROP TRIGGER IF EXISTS test_refuse_outcome");
+	}
+
 }

@@ -21,4 +21,19 @@ class PostgresJdbcTransactionalModeTest extends JdbcTransactionalModeTests {
 		return (waiting != null) ? waiting : 0;
 	}
 
+	@Override
+	protected void refuseOutcomesContaining(JdbcTemplate jdbc, String marker) {
+		jdbc.execute("CREATE OR REPLACE FUNCTION test_refuse_outcome() RETURNS trigger AS $$ BEGIN "
+				+ "IF NEW.outcome LIKE '%" + marker + "%' THEN RAISE EXCEPTION 'outcome refused'; END IF; "
+				+ "RETURN NEW; END $$ LANGUAGE plpgsql");
+		jdbc.execute("CREATE TRIGGER test_refuse_outcome BEFORE UPDATE ON idempotency_record FOR EACH ROW "
+				+ "EXECUTE FUNCTION test_refuse_outcome()");
+	}
+
+	@Override
+	protected void acceptAllOutcomes(JdbcTemplate jdbc) {
+		jdbc.execute("DROP TRIGGER IF EXISTS test_refuse_outcome ON idempotency_record");
+		jdbc.execute("DROP FUNCTION IF EXISTS test_refuse_outcome()");
+	}
+
 }
