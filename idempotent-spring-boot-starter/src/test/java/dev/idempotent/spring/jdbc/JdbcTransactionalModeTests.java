@@ -219,6 +219,23 @@ abstract class JdbcTransactionalModeTests {
 		assertThat(ledgerRows()).isEqualTo(1);
 	}
 
+	@Test
+	void aTransactionOutlivingItsLeaseStillCommitsItsOutcomeOnce() {
+		assertThat(this.ledger.transferOutlivingLease(this.transferId, () -> {
+			String[] claim = ownClaim().orElseThrow();
+			long expiresAt = this.jdbc.queryForObject(
+					"SELECT expires_at FROM idempotency_record WHERE storage_key = ?", Long.class, claim[0]);
+			// The row lock, not the lease, holds a transaction's claim: let the lease lapse.
+			while (System.currentTimeMillis() <= expiresAt) {
+				Thread.onSpinWait();
+			}
+		})).isEqualTo("moved slowly");
+		assertThat(record()).hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.COMPLETED));
+		assertThat(this.ledger.transferOutlivingLease(this.transferId, () -> {
+		})).as("replayed").isEqualTo("moved slowly");
+		assertThat(ledgerRows()).isEqualTo(1);
+	}
+
 	private Optional<IdempotencyRecord> record() {
 		return this.idempotence.find("transfer", null, this.transferId);
 	}
@@ -324,6 +341,14 @@ abstract class JdbcTransactionalModeTests {
 			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, 1)", transferId);
 			afterWrite.run();
 			return "moved once";
+		}
+
+		@Transactional
+		@Idempotent(name = "transfer", key = "#transferId", lease = "1s")
+		public String transferOutlivingLease(String transferId, Runnable afterWrite) {
+			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, 1)", transferId);
+			afterWrite.run();
+			return "moved slowly";
 		}
 
 		int executions(String transferId) {
