@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -154,7 +156,7 @@ public class RedisProcesses implements AutoCloseable {
 	}
 
 	/** Runs commands against one server. */
-	protected static <T> T on(int port, java.util.function.Function<RedisCommands<String, String>, T> action) {
+	protected static <T> T on(int port, Function<RedisCommands<String, String>, T> action) {
 		RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", port));
 		try (StatefulRedisConnection<String, String> connection = client.connect()) {
 			return action.apply(connection.sync());
@@ -227,7 +229,7 @@ public class RedisProcesses implements AutoCloseable {
 			for (int i = 0; i < 3; i++) {
 				int from = i * slots / 3;
 				int to = (i + 1) * slots / 3;
-				int[] range = java.util.stream.IntStream.range(from, to).toArray();
+				int[] range = IntStream.range(from, to).toArray();
 				on(this.ports.get(i), (redis) -> redis.clusterAddSlots(range));
 			}
 			for (int i = 1; i < 3; i++) {

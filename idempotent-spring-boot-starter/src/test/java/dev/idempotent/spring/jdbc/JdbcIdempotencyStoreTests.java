@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
@@ -113,7 +114,7 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 	void purgeGoesOnPastOneBatch() {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource());
 		jdbc.batchUpdate("INSERT INTO idempotency_record (storage_key, state, owner_token, created_at, expires_at) "
-				+ "VALUES (?, 'IN_PROGRESS', 'owner', 0, ?)", java.util.stream.IntStream.range(0, 1234)
+				+ "VALUES (?, 'IN_PROGRESS', 'owner', 0, ?)", IntStream.range(0, 1234)
 					.mapToObj((i) -> new Object[] { key("bulk-" + i), this.clock.millis() })
 					.toList());
 		assertThat(this.store.purgeExpired()).isGreaterThanOrEqualTo(1234);

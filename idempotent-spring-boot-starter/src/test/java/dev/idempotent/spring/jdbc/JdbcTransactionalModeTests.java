@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -179,7 +181,7 @@ abstract class JdbcTransactionalModeTests {
 		awaitALockWait();
 		finish.countDown();
 		assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("moved once");
-		assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+		assertThatExceptionOfType(ExecutionException.class)
 			.isThrownBy(() -> duplicate.get(WAIT.toSeconds(), TimeUnit.SECONDS))
 			.withCauseInstanceOf(DuplicateRequestException.class);
 		assertThat(ledgerRows()).isEqualTo(1);
@@ -199,7 +201,7 @@ abstract class JdbcTransactionalModeTests {
 		}));
 		awaitALockWait();
 		finish.countDown();
-		assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+		assertThatExceptionOfType(ExecutionException.class)
 			.isThrownBy(() -> first.get(WAIT.toSeconds(), TimeUnit.SECONDS))
 			.withRootCauseInstanceOf(IllegalStateException.class);
 		assertThat(duplicate.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("moved 10");
@@ -266,7 +268,7 @@ abstract class JdbcTransactionalModeTests {
 		});
 	}
 
-	private <T> T onAnotherThread(java.util.concurrent.Callable<T> task) {
+	private <T> T onAnotherThread(Callable<T> task) {
 		try {
 			return CompletableFuture.supplyAsync(() -> {
 				try {
