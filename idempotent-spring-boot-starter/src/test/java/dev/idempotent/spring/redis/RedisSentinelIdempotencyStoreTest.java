@@ -72,7 +72,8 @@ class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
 
 	@Override
 	protected Duration shortLease() {
-		return Duration.ofMillis(300);
+		// Short enough to wait out, long enough that no pause between two statements outlasts it.
+		return Duration.ofMillis(500);
 	}
 
 	@Override
