@@ -1,69 +1,61 @@
 package dev.idempotent.core;
 
+import java.time.Clock;
 import java.time.Duration;
 
+import dev.idempotent.testing.IdempotencyStoreContractTest;
+import dev.idempotent.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class InMemoryIdempotencyStoreTest {
+/** The in-memory store keeps the store contract, on a clock the test moves. */
+class InMemoryIdempotencyStoreTest extends IdempotencyStoreContractTest {
 
-	private static final Duration LEASE = Duration.ofSeconds(10);
-
-	private final MutableClock clock = new MutableClock();
+	private final ManualClock clock = new ManualClock();
 
 	private final InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(this.clock);
 
-	@Test
-	void claimReturnsTheHolderToOthers() {
-		assertThat(this.store.tryClaim("k", "owner-1", "fp", LEASE).isAcquired()).isTrue();
-		ClaimResult second = this.store.tryClaim("k", "owner-2", "fp", LEASE);
-		assertThat(second.isAcquired()).isFalse();
-		assertThat(second.existing().owner()).isEqualTo("owner-1");
-		assertThat(second.existing().fingerprint()).isEqualTo("fp");
-		assertThat(second.existing().expiresAt()).isEqualTo(this.clock.instant().plus(LEASE));
+	@Override
+	protected IdempotencyStore store() {
+		return this.store;
+	}
+
+	@Override
+	protected Clock clock() {
+		return this.clock;
+	}
+
+	@Override
+	protected Duration shortLease() {
+		return Duration.ofSeconds(10);
+	}
+
+	@Override
+	protected void elapse(Duration duration) {
+		this.clock.advance(duration);
 	}
 
 	@Test
-	void onlyTheOwnerCompletesReleasesOrExtends() {
-		this.store.tryClaim("k", "owner-1", null, LEASE);
-		assertThat(this.store.complete("k", "intruder", "x", Duration.ofHours(1))).isFalse();
-		assertThat(this.store.release("k", "intruder")).isFalse();
-		assertThat(this.store.extend("k", "intruder", LEASE)).isFalse();
-		assertThat(this.store.find("k")).hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.IN_PROGRESS));
-		assertThat(this.store.complete("k", "owner-1", "x", Duration.ofHours(1))).isTrue();
-		assertThat(this.store.release("k", "owner-1")).as("a completed record is not released").isFalse();
-		assertThat(this.store.find("k")).hasValueSatisfying((r) -> assertThat(r.outcome()).isEqualTo("x"));
-	}
-
-	@Test
-	void aLapsedOwnerCannotTouchTheNextClaim() {
-		this.store.tryClaim("k", "owner-1", null, LEASE);
-		this.clock.advance(LEASE);
-		assertThat(this.store.tryClaim("k", "owner-2", null, LEASE).isAcquired()).isTrue();
-		assertThat(this.store.complete("k", "owner-1", "late", Duration.ofHours(1))).isFalse();
-		assertThat(this.store.release("k", "owner-1")).isFalse();
-		assertThat(this.store.extend("k", "owner-1", LEASE)).isFalse();
-		assertThat(this.store.find("k")).hasValueSatisfying((r) -> assertThat(r.owner()).isEqualTo("owner-2"));
-	}
-
-	@Test
-	void extendPushesTheLeaseOut() {
-		this.store.tryClaim("k", "owner-1", null, LEASE);
-		this.clock.advance(Duration.ofSeconds(9));
-		assertThat(this.store.extend("k", "owner-1", LEASE)).isTrue();
-		this.clock.advance(Duration.ofSeconds(9));
+	void aRecordExpiresExactlyAtItsDeadline() {
+		this.store.tryClaim("k", "owner-1", null, shortLease());
+		this.clock.advance(shortLease().minusMillis(1));
 		assertThat(this.store.find("k")).isPresent();
-		this.clock.advance(Duration.ofSeconds(1));
+		this.clock.advance(Duration.ofMillis(1));
 		assertThat(this.store.find("k")).isEmpty();
 	}
 
 	@Test
-	void deleteRemovesWhateverTheState() {
-		this.store.tryClaim("k", "owner-1", null, LEASE);
-		assertThat(this.store.delete("k")).isTrue();
-		assertThat(this.store.delete("k")).isFalse();
-		assertThat(this.store.tryClaim("k", "owner-2", null, LEASE).isAcquired()).isTrue();
+	void expiredRecordsAreSweptWithoutAThreadOfTheirOwn() {
+		for (int i = 0; i < 100; i++) {
+			this.store.tryClaim("old-" + i, "owner", null, shortLease());
+		}
+		this.clock.advance(shortLease());
+		for (int i = 0; i < 5000; i++) {
+			this.store.find("nothing");
+			this.store.release("k-" + i, "owner");
+		}
+		assertThat(this.store.size()).as("expired records swept by later writes").isLessThan(100);
 	}
 
 }

@@ -3,6 +3,8 @@ package dev.idempotent.example;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 
+import javax.sql.DataSource;
+
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.spring.redis.RedisIdempotencyStore;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,10 +38,16 @@ class EmbeddedRedisStartupTest {
 	@Autowired
 	private IdempotencyStore store;
 
+	@Autowired
+	private ApplicationContext context;
+
 	@Test
 	void startsItsOwnRedisAndUsesIt(CapturedOutput output) {
 		assertThat(this.embeddedRedis.isActive()).isTrue();
 		assertThat(this.store).isInstanceOf(RedisIdempotencyStore.class);
+		assertThat(this.context.getBeanNamesForType(DataSource.class))
+			.as("the JDBC starter is on the class path, but no database is configured")
+			.isEmpty();
 		int redisPort = this.embeddedRedis.ports().get(0);
 		assertThat(output).contains("started an embedded redis-server on 127.0.0.1:" + redisPort)
 			.contains("Idempotency records in Redis at 127.0.0.1:" + redisPort);

@@ -65,6 +65,8 @@ public class IdempotentProperties {
 
 	private final Store store = new Store();
 
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -151,6 +153,10 @@ public class IdempotentProperties {
 		return this.store;
 	}
 
+	public Redis getRedis() {
+		return this.redis;
+	}
+
 	private static Duration requirePositive(Duration duration, String property) {
 		if (duration == null || duration.isNegative() || duration.isZero()) {
 			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
@@ -162,7 +168,7 @@ public class IdempotentProperties {
 
 		/**
 		 * Store type. Defaults to 'redis' when the application has a RedisConnectionFactory, else
-		 * 'in-memory', which protects a single instance only.
+		 * 'in-memory', which protects a single instance only. 'jdbc' is used only when named.
 		 */
 		private @Nullable StoreType type;
 
@@ -183,7 +189,47 @@ public class IdempotentProperties {
 		REDIS,
 
 		/** This JVM's memory: tests and single-instance applications only. */
-		IN_MEMORY
+		IN_MEMORY,
+
+		/** A table in the application's DataSource, written in the caller's transaction when there is one. */
+		JDBC
+
+	}
+
+	/** Durability of the Redis store ({@code idempotent.redis.*}). */
+	public static class Redis {
+
+		/**
+		 * How many replicas must acknowledge a claim and a completion (Redis WAIT). A claim not
+		 * acknowledged in time is released and fails with 503. 0 does not wait: replication is
+		 * asynchronous and a failover can lose an acknowledged claim.
+		 */
+		private int minReplicasAcked = 0;
+
+		/**
+		 * How long a claim or completion waits for the replicas' acknowledgements.
+		 */
+		private Duration replicaAckTimeout = Duration.ofSeconds(1);
+
+		public int getMinReplicasAcked() {
+			return this.minReplicasAcked;
+		}
+
+		public void setMinReplicasAcked(int minReplicasAcked) {
+			if (minReplicasAcked < 0) {
+				throw new IllegalArgumentException(
+						"idempotent.redis.min-replicas-acked must not be negative, was " + minReplicasAcked);
+			}
+			this.minReplicasAcked = minReplicasAcked;
+		}
+
+		public Duration getReplicaAckTimeout() {
+			return this.replicaAckTimeout;
+		}
+
+		public void setReplicaAckTimeout(Duration replicaAckTimeout) {
+			this.replicaAckTimeout = requirePositive(replicaAckTimeout, "idempotent.redis.replica-ack-timeout");
+		}
 
 	}
 

@@ -1,5 +1,8 @@
 package dev.idempotent.example.redis;
 
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.jdbc.JdbcIdempotencyStore;
+import dev.idempotent.spring.redis.RedisIdempotencyStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,9 +10,10 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
-/** Says at start-up which Redis the example uses. */
+/** Says at start-up where the example keeps its idempotency records. */
 @Component
 class ConfiguredRedisLogger {
 
@@ -17,12 +21,28 @@ class ConfiguredRedisLogger {
 
 	private final ObjectProvider<DataRedisConnectionDetails> connectionDetails;
 
-	ConfiguredRedisLogger(ObjectProvider<DataRedisConnectionDetails> connectionDetails) {
+	private final ObjectProvider<IdempotencyStore> store;
+
+	private final Environment environment;
+
+	ConfiguredRedisLogger(ObjectProvider<DataRedisConnectionDetails> connectionDetails,
+			ObjectProvider<IdempotencyStore> store, Environment environment) {
 		this.connectionDetails = connectionDetails;
+		this.store = store;
+		this.environment = environment;
 	}
 
 	@EventListener(ApplicationReadyEvent.class)
 	void logRedis() {
+		IdempotencyStore chosen = this.store.getIfAvailable();
+		if (chosen instanceof JdbcIdempotencyStore) {
+			String url = this.environment.getProperty("spring.datasource.url", "");
+			logger.info("Idempotency records in the database at {}", url.replaceAll("[?;].*", ""));
+			return;
+		}
+		if (!(chosen instanceof RedisIdempotencyStore)) {
+			return;
+		}
 		DataRedisConnectionDetails details = this.connectionDetails.getIfAvailable();
 		if (details == null) {
 			return;

@@ -3,6 +3,7 @@ package dev.idempotent.spring.autoconfigure;
 import java.time.Clock;
 
 import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.IdempotentProperties;
 import dev.idempotent.spring.redis.RedisIdempotencyStore;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -13,6 +14,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /** The Redis store, on the application's {@link RedisConnectionFactory}. */
 @Configuration(proxyBeanMethods = false)
@@ -23,8 +26,19 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 class RedisStoreConfiguration {
 
 	@Bean
-	RedisIdempotencyStore idempotencyStore(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock) {
-		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC));
+	RedisIdempotencyStore idempotencyStore(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock,
+			IdempotentProperties properties) {
+		IdempotentProperties.Redis redis = properties.getRedis();
+		if (redis.getMinReplicasAcked() > 0 && isLettuceCluster(connectionFactory)) {
+			throw new IllegalStateException("idempotent.redis.min-replicas-acked is not supported on Redis Cluster");
+		}
+		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC),
+				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout());
+	}
+
+	private static boolean isLettuceCluster(RedisConnectionFactory connectionFactory) {
+		return ClassUtils.isPresent("io.lettuce.core.RedisClient", RedisStoreConfiguration.class.getClassLoader())
+				&& connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware();
 	}
 
 }

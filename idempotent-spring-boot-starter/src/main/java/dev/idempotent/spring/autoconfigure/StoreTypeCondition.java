@@ -52,4 +52,19 @@ abstract class StoreTypeCondition extends SpringBootCondition {
 
 	}
 
+	/** Chosen only by name: a DataSource alone does not make the JDBC store, which needs its table. */
+	static final class Jdbc extends StoreTypeCondition {
+
+		Jdbc() {
+			super(StoreType.JDBC);
+		}
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			return (configuredType(context) != null) ? super.getMatchOutcome(context, metadata)
+					: ConditionOutcome.noMatch("idempotent.store.type is not set; the jdbc store is chosen by name only");
+		}
+
+	}
+
 }

@@ -1,19 +1,30 @@
 package dev.idempotent.spring.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.idempotent.core.ClaimResult;
 import dev.idempotent.core.IdempotencyRecord;
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.core.RecordState;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -25,6 +36,16 @@ import org.springframework.data.redis.core.script.RedisScript;
  * run with EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot. Every
  * write sets a TTL: the lease while in progress, the retention once completed. Owner checks happen
  * inside the scripts, so a caller whose lease lapsed can never change a newer claim.
+ * <h2>Durability</h2>
+ * Redis replicates asynchronously: a write acknowledged by the master can be lost if the master
+ * fails before a replica received it, and a replica promoted by Sentinel then lets a duplicate run.
+ * With {@code minReplicasAcked} above zero, a claim and a completion are each followed by
+ * {@code WAIT minReplicasAcked timeout} on the same connection. A claim that not enough replicas
+ * acknowledged in time is released again and fails (the engine answers 503): the method does not
+ * run on a claim a failover could forget. A completion that is not acknowledged in time is logged
+ * at WARN and stands, since the method already ran. The write and its {@code WAIT} are pipelined on
+ * a dedicated connection, so a slow {@code WAIT} never holds up the shared one; configure a Lettuce
+ * pool for it. Not supported on Redis Cluster.
  */
 public class RedisIdempotencyStore implements IdempotencyStore {
 
@@ -79,23 +100,66 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
 			""", List.class);
 
+	private static final Logger logger = LoggerFactory.getLogger(RedisIdempotencyStore.class);
+
+	/** How much longer than the WAIT timeout a reply may take before the call gives up. */
+	private static final Duration ACK_GRACE = Duration.ofSeconds(5);
+
 	private final StringRedisTemplate redis;
 
 	private final Clock clock;
+
+	private final int minReplicasAcked;
+
+	private final Duration replicaAckTimeout;
 
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory) {
 		this(connectionFactory, Clock.systemUTC());
 	}
 
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock) {
+		this(connectionFactory, clock, 0, Duration.ofSeconds(1));
+	}
+
+	/**
+	 * @param connectionFactory the Redis to use
+	 * @param clock the clock that stamps records' creation
+	 * @param minReplicasAcked how many replicas must acknowledge a claim and a completion; 0 to not wait
+	 * @param replicaAckTimeout how long to wait for those acknowledgements
+	 */
+	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock, int minReplicasAcked,
+			Duration replicaAckTimeout) {
+		if (minReplicasAcked < 0) {
+			throw new IllegalArgumentException("minReplicasAcked must not be negative, was " + minReplicasAcked);
+		}
+		if (replicaAckTimeout.isNegative() || (minReplicasAcked > 0 && replicaAckTimeout.isZero())) {
+			throw new IllegalArgumentException("replicaAckTimeout must be positive, was " + replicaAckTimeout);
+		}
 		this.redis = new StringRedisTemplate(connectionFactory);
 		this.clock = Objects.requireNonNull(clock, "clock");
+		this.minReplicasAcked = minReplicasAcked;
+		this.replicaAckTimeout = replicaAckTimeout;
 	}
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-		List<?> holder = this.redis.execute(CLAIM, List.of(key), owner, (fingerprint != null) ? fingerprint : "",
-				Long.toString(this.clock.millis()), Long.toString(lease.toMillis()));
+		Object[] args = { owner, (fingerprint != null) ? fingerprint : "", Long.toString(this.clock.millis()),
+				Long.toString(lease.toMillis()) };
+		if (this.minReplicasAcked == 0) {
+			return toClaimResult(key, this.redis.execute(CLAIM, List.of(key), args));
+		}
+		Acknowledged acknowledged = runAndWait(CLAIM, key, args);
+		ClaimResult claim = toClaimResult(key, (List<?>) acknowledged.result());
+		if (claim.isAcquired() && acknowledged.replicas() < this.minReplicasAcked) {
+			// Fail closed: a failover could forget this claim, and a duplicate would run again.
+			release(key, owner);
+			throw new IllegalStateException("Idempotency claim acknowledged by " + acknowledged.replicas() + " of "
+					+ this.minReplicasAcked + " required Redis replicas within " + this.replicaAckTimeout);
+		}
+		return claim;
+	}
+
+	private ClaimResult toClaimResult(String key, @Nullable List<?> holder) {
 		if (holder == null || holder.isEmpty()) {
 			return ClaimResult.acquired();
 		}
@@ -104,7 +168,85 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
-		return isOne(this.redis.execute(COMPLETE, List.of(key), owner, outcome, Long.toString(retention.toMillis())));
+		Object[] args = { owner, outcome, Long.toString(retention.toMillis()) };
+		if (this.minReplicasAcked == 0) {
+			return isOne(this.redis.execute(COMPLETE, List.of(key), args));
+		}
+		Acknowledged acknowledged = runAndWait(COMPLETE, key, args);
+		boolean completed = isOne((Long) acknowledged.result());
+		if (completed && acknowledged.replicas() < this.minReplicasAcked) {
+			logger.warn("Idempotent outcome stored on the Redis master but acknowledged by {} of {} required replicas "
+					+ "within {}: a failover now could lose it [storageKey={}]", acknowledged.replicas(),
+					this.minReplicasAcked, this.replicaAckTimeout, key);
+		}
+		return completed;
+	}
+
+	/**
+	 * Runs the script, then WAIT, on the pipeline's connection: a pipeline gets a connection of its
+	 * own, so WAIT counts the replicas that have this write and holds up no other caller while it
+	 * waits. Needs Lettuce, whose native commands give WAIT's integer reply.
+	 */
+	private Acknowledged runAndWait(RedisScript<?> script, String key, Object... args) {
+		byte[][] argv = new byte[args.length][];
+		for (int i = 0; i < args.length; i++) {
+			argv[i] = bytes((String) args[i]);
+		}
+		ScriptOutputType output = List.class.isAssignableFrom(Objects.requireNonNull(script.getResultType()))
+				? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+		long waitMillis = this.replicaAckTimeout.toMillis();
+		Acknowledged[] acknowledged = new Acknowledged[1];
+		this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
+			if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
+				throw new IllegalStateException("idempotent.redis.min-replicas-acked needs Lettuce");
+			}
+			@SuppressWarnings("unchecked")
+			RedisClusterAsyncCommands<byte[], byte[]> lettuce = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
+			RedisFuture<Object> result = lettuce.eval(script.getScriptAsString(), output, new byte[][] { bytes(key) },
+					argv);
+			RedisFuture<Long> replicas = lettuce.waitForReplication(this.minReplicasAcked, waitMillis);
+			long deadline = waitMillis + ACK_GRACE.toMillis();
+			acknowledged[0] = new Acknowledged(decode(await(result, deadline)), await(replicas, deadline).intValue());
+			return null;
+		});
+		return acknowledged[0];
+	}
+
+	private static <T> T await(RedisFuture<T> future, long millis) {
+		try {
+			return future.get(millis, TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException("Redis failed: " + ex.getCause().getMessage(), ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			future.cancel(true);
+			throw new IllegalStateException("Redis did not answer within " + millis + " ms", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for Redis", ex);
+		}
+	}
+
+	/** Lettuce's raw reply as the template would give it: bulk strings as text. */
+	private static @Nullable Object decode(@Nullable Object reply) {
+		if (reply instanceof byte[] bulk) {
+			return new String(bulk, StandardCharsets.UTF_8);
+		}
+		if (reply instanceof List<?> list) {
+			List<@Nullable Object> decoded = new ArrayList<>(list.size());
+			list.forEach((element) -> decoded.add(decode(element)));
+			return decoded;
+		}
+		return reply;
+	}
+
+	private static byte[] bytes(String value) {
+		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private record Acknowledged(@Nullable Object result, int replicas) {
 	}
 
 	@Override

@@ -144,7 +144,8 @@ class IdempotentAutoConfigurationTests {
 			}
 		}
 		// The store configurations are conditional on a missing IdempotencyStore as a whole.
-		for (Class<?> store : List.of(RedisStoreConfiguration.class, InMemoryStoreConfiguration.class)) {
+		for (Class<?> store : List.of(RedisStoreConfiguration.class, JdbcStoreConfiguration.class,
+				InMemoryStoreConfiguration.class)) {
 			assertThat(store.getAnnotation(ConditionalOnMissingBean.class).value()).containsExactly(IdempotencyStore.class);
 		}
 		assertThat(unconditional).isEmpty();

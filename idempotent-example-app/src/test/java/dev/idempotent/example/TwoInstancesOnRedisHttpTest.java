@@ -1,0 +1,16 @@
+package dev.idempotent.example;
+
+import java.util.List;
+
+import dev.idempotent.test.TestRedis;
+
+/** Two example instances on one Redis. */
+class TwoInstancesOnRedisHttpTest extends TwoInstancesHttpTests {
+
+	@Override
+	protected List<String> storeArguments() {
+		return List.of("--spring.data.redis.host=" + TestRedis.endpoint().host(),
+				"--spring.data.redis.port=" + TestRedis.endpoint().port());
+	}
+
+}

@@ -1,0 +1,100 @@
+package dev.idempotent.spring.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
+import dev.idempotent.test.RedisProcesses;
+import dev.idempotent.test.RedisTime;
+import dev.idempotent.testing.IdempotencyStoreContractTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisNode;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis store keeps the store contract on a Sentinel setup that the test starts on loopback:
+ * one master, one replica, one sentinel, found through the sentinel.
+ */
+class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
+
+	private static RedisProcesses.Sentinel sentinel;
+
+	private static LettuceConnectionFactory connectionFactory;
+
+	private static RedisIdempotencyStore store;
+
+	private static StringRedisTemplate redis;
+
+	@BeforeAll
+	static void startSentinel() {
+		sentinel = new RedisProcesses.Sentinel();
+		RedisSentinelConfiguration configuration = new RedisSentinelConfiguration()
+			.master(RedisProcesses.Sentinel.MASTER_NAME);
+		configuration.addSentinel(new RedisNode("127.0.0.1", sentinel.sentinelPort()));
+		connectionFactory = new LettuceConnectionFactory(configuration);
+		connectionFactory.afterPropertiesSet();
+		connectionFactory.start();
+		store = new RedisIdempotencyStore(connectionFactory);
+		redis = new StringRedisTemplate(connectionFactory);
+	}
+
+	@AfterAll
+	static void stopSentinel() {
+		if (connectionFactory != null) {
+			connectionFactory.destroy();
+		}
+		if (sentinel != null) {
+			sentinel.close();
+		}
+	}
+
+	@Override
+	protected IdempotencyStore store() {
+		return store;
+	}
+
+	@Override
+	protected Clock clock() {
+		return Clock.systemUTC();
+	}
+
+	@Override
+	protected Duration shortLease() {
+		// Short enough to wait out, long enough that no pause between two statements outlasts it.
+		return Duration.ofMillis(500);
+	}
+
+	@Override
+	protected void elapse(Duration duration) {
+		RedisTime.elapse(redis, duration);
+	}
+
+	@Test
+	void configuredThroughSpringDataRedisSentinelProperties() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(IdempotentAutoConfiguration.class, DataRedisAutoConfiguration.class,
+					JacksonAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.sentinel.master=" + RedisProcesses.Sentinel.MASTER_NAME,
+					"spring.data.redis.sentinel.nodes=127.0.0.1:" + sentinel.sentinelPort())
+			.run((context) -> {
+				IdempotencyStore configured = context.getBean(IdempotencyStore.class);
+				assertThat(configured).isInstanceOf(RedisIdempotencyStore.class);
+				String key = key("configured");
+				assertThat(configured.tryClaim(key, "owner-1", null, LONG_LEASE).isAcquired()).isTrue();
+				assertThat(store.find(key)).as("the same servers").isPresent();
+			});
+	}
+
+}
