@@ -235,10 +235,11 @@ public final class IdempotencyEngine {
 			}
 		}
 		catch (RuntimeException ex) {
-			// The method ran: its caller gets the real result. The claim stays until its lease lapses.
-			logger.error("Idempotent call completed but its outcome could not be stored; the key stays claimed "
-					+ "until its lease expires [operation={}, key={}, storageKey={}]", call.operation(), active.key,
-					active.storageKey, ex);
+			// The method ran: its caller gets the real result. The claim stays until its lease lapses (a
+			// store bound to the caller's transaction rolls the transaction back instead).
+			logger.error("Idempotent call completed but its outcome could not be stored; its claim was not "
+					+ "completed and lapses with its lease, after which a retry runs again "
+					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
 		}
 	}
 

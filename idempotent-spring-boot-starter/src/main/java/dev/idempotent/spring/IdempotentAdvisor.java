@@ -7,6 +7,7 @@ import org.aopalliance.aop.Advice;
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.core.Ordered;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
@@ -22,6 +23,10 @@ public class IdempotentAdvisor extends AbstractPointcutAdvisor {
 
 	public IdempotentAdvisor(Supplier<? extends Advice> interceptor) {
 		this.interceptor = SingletonSupplier.of(interceptor::get);
+		// An explicit order, so sorting advisors never asks the advice for one and creates it early.
+		// Equal to a transaction advisor's default: registered after it, this advice runs inside the
+		// transaction, which the JDBC store's transactional mode relies on.
+		setOrder(Ordered.LOWEST_PRECEDENCE);
 	}
 
 	@Override

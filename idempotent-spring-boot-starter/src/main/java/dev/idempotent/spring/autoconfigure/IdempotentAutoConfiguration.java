@@ -55,7 +55,8 @@ public final class IdempotentAutoConfiguration {
 		if (chosen == null) {
 			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
 					+ " but no such store can be created: the redis store needs a RedisConnectionFactory "
-					+ "(spring-boot-starter-data-redis and spring.data.redis.*), or define an IdempotencyStore bean");
+					+ "(spring-boot-starter-data-redis and spring.data.redis.*), the jdbc store a DataSource "
+					+ "(spring-boot-starter-jdbc and spring.datasource.*); or define an IdempotencyStore bean");
 		}
 		return IdempotencyEngine.builder(chosen)
 			.keys(new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()))
