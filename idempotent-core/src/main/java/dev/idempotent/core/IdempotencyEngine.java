@@ -237,8 +237,8 @@ public final class IdempotencyEngine {
 		catch (RuntimeException ex) {
 			// The method ran: its caller gets the real result. The claim stays until its lease lapses (a
 			// store bound to the caller's transaction rolls the transaction back instead).
-			logger.error("Idempotent call completed but its outcome could not be stored; its claim was not "
-					+ "completed and lapses with its lease, after which a retry runs again "
+			logger.error("Idempotent call completed but its outcome could not be stored; its claim lapses with "
+					+ "its lease (or rolls back with the caller's transaction) and a retry may then run again "
 					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
 		}
 	}
