@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.testing.ConcurrentCallers;
+import dev.idempotent.testing.ManualClock;
 import dev.idempotent.testing.Poll;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class IdempotencyEngineTest {
 	private static final ExceptionPolicy KEEP_BUSINESS_FAILURES = new ExceptionPolicy(List.of(BusinessFailure.class),
 			List.of(TransientBusinessFailure.class));
 
-	private final MutableClock clock = new MutableClock();
+	private final ManualClock clock = new ManualClock();
 
 	private final FaultyStore store = new FaultyStore(new InMemoryIdempotencyStore(this.clock));
 

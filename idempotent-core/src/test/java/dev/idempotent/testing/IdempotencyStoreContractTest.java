@@ -39,20 +39,32 @@ public abstract class IdempotencyStoreContractTest {
 
 	private final String prefix = "contract:" + UUID.randomUUID() + ":";
 
+	private final ManualClock manualClock = new ManualClock();
+
 	/** The store under test. */
 	protected abstract IdempotencyStore store();
 
-	/** The clock the store reads, to check the expiry it reports. */
-	protected abstract Clock clock();
+	/**
+	 * The clock the store reads, to check the expiry it reports. By default a clock the test moves
+	 * by hand, to build the store on; a store that expires in real time returns the system's.
+	 */
+	protected Clock clock() {
+		return this.manualClock;
+	}
 
 	/** A lease or retention the tests wait out: short for a store that expires in real time. */
-	protected abstract Duration shortLease();
+	protected Duration shortLease() {
+		return Duration.ofSeconds(10);
+	}
 
 	/**
 	 * Lets {@code duration} pass as the store sees time: every record written before this call
-	 * with a time to live of at most {@code duration} has expired when it returns.
+	 * with a time to live of at most {@code duration} has expired when it returns. By default moves
+	 * the {@link #clock()} the test moves by hand.
 	 */
-	protected abstract void elapse(Duration duration);
+	protected void elapse(Duration duration) {
+		this.manualClock.advance(duration);
+	}
 
 	/** Operations each thread of the fuzz test runs. */
 	protected int fuzzOperationsPerThread() {

@@ -15,7 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  */
 class DataSourceOnlyWhenConfigured implements EnvironmentPostProcessor {
 
-	private static final String DATA_SOURCE_AUTO_CONFIGURATION = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration";
+	private static final String DATA_SOURCE_AUTO_CONFIGURATION =
+			"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration";
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {

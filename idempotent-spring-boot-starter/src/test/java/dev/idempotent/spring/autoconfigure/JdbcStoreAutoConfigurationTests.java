@@ -45,7 +45,8 @@ class JdbcStoreAutoConfigurationTests {
 	@Test
 	void theApplicationsOwnSchemaScriptStillRuns() {
 		this.runner.withConfiguration(AutoConfigurations.of(DataSourceInitializationAutoConfiguration.class))
-			.withPropertyValues("idempotent.store.type=jdbc", "spring.sql.init.schema-locations=classpath:application-schema.sql")
+			.withPropertyValues("idempotent.store.type=jdbc",
+					"spring.sql.init.schema-locations=classpath:application-schema.sql")
 			.run((context) -> {
 				JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
 				assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM application_table", Integer.class)).isZero();

@@ -1,7 +1,5 @@
 package dev.idempotent.spring.jdbc;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +13,6 @@ import dev.idempotent.spring.autoconfigure.IdempotentJdbcProperties;
 import dev.idempotent.spring.autoconfigure.IdempotentJdbcSchemaInitializer;
 import dev.idempotent.test.TestDatabase;
 import dev.idempotent.testing.IdempotencyStoreContractTest;
-import dev.idempotent.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.sql.init.DatabaseInitializationMode;
@@ -32,9 +29,7 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 
 	private static final Map<TestDatabase, HikariDataSource> dataSources = new ConcurrentHashMap<>();
 
-	private final ManualClock clock = new ManualClock();
-
-	private final JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource(), "idempotency_record", this.clock);
+	private final JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource(), "idempotency_record", clock());
 
 	/** The database this test runs on. */
 	protected abstract TestDatabase database();
@@ -60,21 +55,6 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 	@Override
 	protected IdempotencyStore store() {
 		return this.store;
-	}
-
-	@Override
-	protected Clock clock() {
-		return this.clock;
-	}
-
-	@Override
-	protected Duration shortLease() {
-		return Duration.ofSeconds(10);
-	}
-
-	@Override
-	protected void elapse(Duration duration) {
-		this.clock.advance(duration);
 	}
 
 	@Test
@@ -115,7 +95,7 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource());
 		jdbc.batchUpdate("INSERT INTO idempotency_record (storage_key, state, owner_token, created_at, expires_at) "
 				+ "VALUES (?, 'IN_PROGRESS', 'owner', 0, ?)", IntStream.range(0, 1234)
-					.mapToObj((i) -> new Object[] { key("bulk-" + i), this.clock.millis() })
+					.mapToObj((i) -> new Object[] { key("bulk-" + i), clock().millis() })
 					.toList());
 		assertThat(this.store.purgeExpired()).isGreaterThanOrEqualTo(1234);
 		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM idempotency_record WHERE storage_key LIKE ?",
@@ -128,7 +108,7 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 		createSchema(dataSource(), table);
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource());
 		try {
-			JdbcIdempotencyStore custom = new JdbcIdempotencyStore(dataSource(), table, this.clock);
+			JdbcIdempotencyStore custom = new JdbcIdempotencyStore(dataSource(), table, clock());
 			assertThat(custom.tryClaim(key("k"), "owner-1", "fp", LONG_LEASE).isAcquired()).isTrue();
 			assertThat(custom.complete(key("k"), "owner-1", "done", RETENTION)).isTrue();
 			assertThat(jdbc.queryForObject("SELECT outcome FROM " + table + " WHERE storage_key = ?", String.class,
@@ -142,7 +122,8 @@ abstract class JdbcIdempotencyStoreTests extends IdempotencyStoreContractTest {
 
 	@Test
 	void aTableNameMustBeAnIdentifier() {
-		assertThatIllegalArgumentException().isThrownBy(() -> new JdbcIdempotencyStore(dataSource(), "records; DROP TABLE x", this.clock));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new JdbcIdempotencyStore(dataSource(), "records; DROP TABLE x", clock()));
 	}
 
 }

@@ -1,15 +1,11 @@
 package dev.idempotent.spring.redis;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
 import dev.idempotent.test.RedisProcesses;
-import dev.idempotent.test.RedisTime;
-import dev.idempotent.testing.IdempotencyStoreContractTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,10 +14,10 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,15 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * loopback. Every script touches one key, so records land on every master and no script crosses
  * slots.
  */
-class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContractTest {
+class RedisClusterIdempotencyStoreTest extends RedisStoreContractTest {
 
 	private static RedisProcesses.Cluster cluster;
 
 	private static LettuceConnectionFactory connectionFactory;
-
-	private static RedisIdempotencyStore store;
-
-	private static StringRedisTemplate redis;
 
 	@BeforeAll
 	static void startCluster() {
@@ -46,8 +38,6 @@ class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContractTest {
 		connectionFactory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
 		connectionFactory.afterPropertiesSet();
 		connectionFactory.start();
-		store = new RedisIdempotencyStore(connectionFactory);
-		redis = new StringRedisTemplate(connectionFactory);
 	}
 
 	@AfterAll
@@ -61,25 +51,8 @@ class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContractTest {
 	}
 
 	@Override
-	protected IdempotencyStore store() {
-		return store;
-	}
-
-	@Override
-	protected Clock clock() {
-		return Clock.systemUTC();
-	}
-
-	@Override
-	protected Duration shortLease() {
-		// Short enough to wait out, long enough that no pause between two statements outlasts it.
-		return Duration.ofMillis(500);
-	}
-
-	@Override
-	protected void elapse(Duration duration) {
-		// The masters share this machine's clock, so a probe key on any of them measures time for all.
-		RedisTime.elapse(redis, duration);
+	protected RedisConnectionFactory connectionFactory() {
+		return connectionFactory;
 	}
 
 	@Test
@@ -87,10 +60,10 @@ class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContractTest {
 		Set<String> masters = new HashSet<>();
 		for (int i = 0; i < 30; i++) {
 			String key = key("spread-" + i);
-			assertThat(store.tryClaim(key, "owner", null, LONG_LEASE).isAcquired()).isTrue();
+			assertThat(store().tryClaim(key, "owner", null, LONG_LEASE).isAcquired()).isTrue();
 			String outcome = "outcome-" + i;
-			assertThat(store.complete(key, "owner", outcome, RETENTION)).isTrue();
-			assertThat(store.find(key)).hasValueSatisfying((r) -> assertThat(r.outcome()).isEqualTo(outcome));
+			assertThat(store().complete(key, "owner", outcome, RETENTION)).isTrue();
+			assertThat(store().find(key)).hasValueSatisfying((r) -> assertThat(r.outcome()).isEqualTo(outcome));
 			RedisClusterNode node = connectionFactory.getClusterConnection().clusterGetNodeForKey(key.getBytes());
 			masters.add(node.getHost() + ":" + node.getPort());
 		}
@@ -108,7 +81,7 @@ class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContractTest {
 				assertThat(configured).isInstanceOf(RedisIdempotencyStore.class);
 				String key = key("configured");
 				assertThat(configured.tryClaim(key, "owner-1", null, LONG_LEASE).isAcquired()).isTrue();
-				assertThat(store.find(key)).as("the same servers").isPresent();
+				assertThat(store().find(key)).as("the same servers").isPresent();
 			});
 	}
 

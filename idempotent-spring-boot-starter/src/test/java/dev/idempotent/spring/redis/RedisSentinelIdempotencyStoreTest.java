@@ -1,13 +1,8 @@
 package dev.idempotent.spring.redis;
 
-import java.time.Clock;
-import java.time.Duration;
-
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
 import dev.idempotent.test.RedisProcesses;
-import dev.idempotent.test.RedisTime;
-import dev.idempotent.testing.IdempotencyStoreContractTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,10 +11,10 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,15 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The Redis store keeps the store contract on a Sentinel setup that the test starts on loopback:
  * one master, one replica, one sentinel, found through the sentinel.
  */
-class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
+class RedisSentinelIdempotencyStoreTest extends RedisStoreContractTest {
 
 	private static RedisProcesses.Sentinel sentinel;
 
 	private static LettuceConnectionFactory connectionFactory;
-
-	private static RedisIdempotencyStore store;
-
-	private static StringRedisTemplate redis;
 
 	@BeforeAll
 	static void startSentinel() {
@@ -46,8 +37,6 @@ class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
 		connectionFactory = new LettuceConnectionFactory(configuration);
 		connectionFactory.afterPropertiesSet();
 		connectionFactory.start();
-		store = new RedisIdempotencyStore(connectionFactory);
-		redis = new StringRedisTemplate(connectionFactory);
 	}
 
 	@AfterAll
@@ -61,24 +50,8 @@ class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
 	}
 
 	@Override
-	protected IdempotencyStore store() {
-		return store;
-	}
-
-	@Override
-	protected Clock clock() {
-		return Clock.systemUTC();
-	}
-
-	@Override
-	protected Duration shortLease() {
-		// Short enough to wait out, long enough that no pause between two statements outlasts it.
-		return Duration.ofMillis(500);
-	}
-
-	@Override
-	protected void elapse(Duration duration) {
-		RedisTime.elapse(redis, duration);
+	protected RedisConnectionFactory connectionFactory() {
+		return connectionFactory;
 	}
 
 	@Test
@@ -93,7 +66,7 @@ class RedisSentinelIdempotencyStoreTest extends IdempotencyStoreContractTest {
 				assertThat(configured).isInstanceOf(RedisIdempotencyStore.class);
 				String key = key("configured");
 				assertThat(configured.tryClaim(key, "owner-1", null, LONG_LEASE).isAcquired()).isTrue();
-				assertThat(store.find(key)).as("the same servers").isPresent();
+				assertThat(store().find(key)).as("the same servers").isPresent();
 			});
 	}
 
