@@ -29,6 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.core.ExecutableProvider;
 
+import org.springframework.data.redis.connection.RedisNode;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
+
 /**
  * Real {@code redis-server} processes on loopback, started by the tests themselves: a three-master
  * Cluster and a Sentinel setup (one master, one replica, one sentinel). The binary is, in this order:
@@ -291,6 +294,13 @@ public class RedisProcesses implements AutoCloseable {
 				String info = redis.info("replication");
 				return info.contains("connected_slaves:1") && info.contains("state=online");
 			}));
+		}
+
+		/** How Spring Data Redis finds the master: through this setup's sentinel. */
+		public RedisSentinelConfiguration configuration() {
+			RedisSentinelConfiguration configuration = new RedisSentinelConfiguration().master(MASTER_NAME);
+			configuration.addSentinel(new RedisNode("127.0.0.1", sentinelPort()));
+			return configuration;
 		}
 
 		public int sentinelPort() {

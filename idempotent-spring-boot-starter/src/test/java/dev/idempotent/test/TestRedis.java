@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import redis.embedded.RedisServer;
 
+import org.springframework.data.redis.connection.RedisConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
 /**
  * The Redis the tests talk to, one per test JVM, chosen in this order:
  * <ol>
@@ -92,6 +95,14 @@ public final class TestRedis {
 					+ " or " + URL_ENV + " to use a running Redis", ex);
 		}
 		return new Endpoint("127.0.0.1", port, "embedded redis-server started by the tests");
+	}
+
+	/** A started Lettuce connection factory on a Redis setup; destroy it when done. */
+	public static LettuceConnectionFactory connect(RedisConfiguration configuration) {
+		LettuceConnectionFactory connectionFactory = new LettuceConnectionFactory(configuration);
+		connectionFactory.afterPropertiesSet();
+		connectionFactory.start();
+		return connectionFactory;
 	}
 
 	/** A free TCP port on the loopback interface. */

@@ -6,6 +6,7 @@ import java.util.Set;
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
 import dev.idempotent.test.RedisProcesses;
+import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,9 +36,7 @@ class RedisClusterIdempotencyStoreTest extends RedisStoreContractTest {
 	@BeforeAll
 	static void startCluster() {
 		cluster = new RedisProcesses.Cluster();
-		connectionFactory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
+		connectionFactory = TestRedis.connect(new RedisClusterConfiguration(cluster.nodes()));
 	}
 
 	@AfterAll

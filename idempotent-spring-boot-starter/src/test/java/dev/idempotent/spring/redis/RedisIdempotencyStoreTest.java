@@ -20,10 +20,7 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 	@BeforeAll
 	static void connect() {
 		TestRedis.Endpoint endpoint = TestRedis.endpoint();
-		connectionFactory = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration(endpoint.host(), endpoint.port()));
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
+		connectionFactory = TestRedis.connect(new RedisStandaloneConfiguration(endpoint.host(), endpoint.port()));
 	}
 
 	@AfterAll

@@ -5,12 +5,11 @@ import java.time.Duration;
 import java.util.UUID;
 
 import dev.idempotent.test.RedisProcesses;
+import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.data.redis.connection.RedisNode;
-import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -41,16 +40,9 @@ class RedisReplicaAcknowledgementTest {
 	@BeforeAll
 	static void startSentinel() {
 		sentinel = new RedisProcesses.Sentinel();
-		RedisSentinelConfiguration configuration = new RedisSentinelConfiguration()
-			.master(RedisProcesses.Sentinel.MASTER_NAME);
-		configuration.addSentinel(new RedisNode("127.0.0.1", sentinel.sentinelPort()));
-		connectionFactory = new LettuceConnectionFactory(configuration);
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
-		replicaConnectionFactory = new LettuceConnectionFactory(
+		connectionFactory = TestRedis.connect(sentinel.configuration());
+		replicaConnectionFactory = TestRedis.connect(
 				new RedisStandaloneConfiguration("127.0.0.1", sentinel.replicaPort()));
-		replicaConnectionFactory.afterPropertiesSet();
-		replicaConnectionFactory.start();
 		replica = new StringRedisTemplate(replicaConnectionFactory);
 	}
 

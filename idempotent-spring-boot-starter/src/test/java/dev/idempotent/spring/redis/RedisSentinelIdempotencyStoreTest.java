@@ -3,6 +3,7 @@ package dev.idempotent.spring.redis;
 import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
 import dev.idempotent.test.RedisProcesses;
+import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,8 +13,6 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.RedisNode;
-import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,12 +30,7 @@ class RedisSentinelIdempotencyStoreTest extends RedisStoreContractTest {
 	@BeforeAll
 	static void startSentinel() {
 		sentinel = new RedisProcesses.Sentinel();
-		RedisSentinelConfiguration configuration = new RedisSentinelConfiguration()
-			.master(RedisProcesses.Sentinel.MASTER_NAME);
-		configuration.addSentinel(new RedisNode("127.0.0.1", sentinel.sentinelPort()));
-		connectionFactory = new LettuceConnectionFactory(configuration);
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
+		connectionFactory = TestRedis.connect(sentinel.configuration());
 	}
 
 	@AfterAll
