@@ -1,9 +1,7 @@
 package dev.idempotent.core;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LeaseRenewer implements AutoCloseable {
 
-	private final ScheduledExecutorService scheduler;
-
-	private final boolean owned;
+	private final ScheduledThreadPoolExecutor scheduler;
 
 	/** A renewer with a daemon thread of its own, stopped by {@link #close()}. */
 	public LeaseRenewer() {
@@ -32,13 +28,6 @@ public final class LeaseRenewer implements AutoCloseable {
 		executor.setRemoveOnCancelPolicy(true);
 		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.scheduler = executor;
-		this.owned = true;
-	}
-
-	/** A renewer on the application's scheduler, which it neither owns nor stops. */
-	public LeaseRenewer(ScheduledExecutorService scheduler) {
-		this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-		this.owned = false;
 	}
 
 	/**
@@ -56,12 +45,10 @@ public final class LeaseRenewer implements AutoCloseable {
 		}
 	}
 
-	/** Stops the renewer's own thread; a renewer on the application's scheduler leaves it running. */
+	/** Stops the renewer's thread; calls still running keep their claims until their leases lapse. */
 	@Override
 	public void close() {
-		if (this.owned) {
-			this.scheduler.shutdownNow();
-		}
+		this.scheduler.shutdownNow();
 	}
 
 }

@@ -57,11 +57,6 @@ public class JsonOutcomeCodecFactory {
 		this.jsonMapper = jsonMapper;
 	}
 
-	/** The codec for a method's declared return type, which rebuilds no failure. */
-	public OutcomeCodec<Object> forMethod(Method method) {
-		return forMethod(method, ExceptionPolicy.RELEASE_ALL);
-	}
-
 	/** The codec for a method's declared return type, which rebuilds the failures the policy keeps. */
 	public OutcomeCodec<Object> forMethod(Method method, ExceptionPolicy exceptions) {
 		ResolvableType returnType = ResolvableType.forMethodReturnType(method);

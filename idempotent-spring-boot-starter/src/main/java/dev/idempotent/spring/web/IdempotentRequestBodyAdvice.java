@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.IdempotencyFingerprinter;
@@ -27,11 +29,15 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestBodyAdviceAd
 @ControllerAdvice
 public class IdempotentRequestBodyAdvice extends RequestBodyAdviceAdapter {
 
+	// Asked for every request body, so the annotation search runs once per handler method.
+	private final Map<Method, Boolean> idempotentMethods = new ConcurrentHashMap<>(64);
+
 	@Override
 	public boolean supports(MethodParameter methodParameter, Type targetType,
 			Class<? extends HttpMessageConverter<?>> converterType) {
 		Method method = methodParameter.getMethod();
-		return method != null && AnnotatedElementUtils.hasAnnotation(method, Idempotent.class);
+		return method != null && this.idempotentMethods.computeIfAbsent(method,
+				(handler) -> AnnotatedElementUtils.hasAnnotation(handler, Idempotent.class));
 	}
 
 	@Override
