@@ -27,7 +27,8 @@ public final class Problems {
 		problem.setType(URI.create(TYPE_PREFIX + slug));
 		problem.setTitle(title);
 		problem.setInstance(URI.create(instance));
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(status)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		if (status == HttpStatus.SERVICE_UNAVAILABLE) {
 			response.header(HttpHeaders.RETRY_AFTER, "1");
 		}

@@ -15,9 +15,9 @@ import org.springframework.stereotype.Component;
 
 /** Says at start-up where the example keeps its idempotency records. */
 @Component
-class ConfiguredRedisLogger {
+class ConfiguredStoreLogger {
 
-	private static final Logger logger = LoggerFactory.getLogger(ConfiguredRedisLogger.class);
+	private static final Logger logger = LoggerFactory.getLogger(ConfiguredStoreLogger.class);
 
 	private final ObjectProvider<DataRedisConnectionDetails> connectionDetails;
 
@@ -25,7 +25,7 @@ class ConfiguredRedisLogger {
 
 	private final Environment environment;
 
-	ConfiguredRedisLogger(ObjectProvider<DataRedisConnectionDetails> connectionDetails,
+	ConfiguredStoreLogger(ObjectProvider<DataRedisConnectionDetails> connectionDetails,
 			ObjectProvider<IdempotencyStore> store, Environment environment) {
 		this.connectionDetails = connectionDetails;
 		this.store = store;
@@ -33,7 +33,7 @@ class ConfiguredRedisLogger {
 	}
 
 	@EventListener(ApplicationReadyEvent.class)
-	void logRedis() {
+	void logStore() {
 		IdempotencyStore chosen = this.store.getIfAvailable();
 		if (chosen instanceof JdbcIdempotencyStore) {
 			String url = this.environment.getProperty("spring.datasource.url", "");
