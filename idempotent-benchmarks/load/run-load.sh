@@ -59,6 +59,9 @@ load() {
   output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every" DUPLICATE_EVERY="$every" \
     wrk -t"$threads" -c"$connections" -d"$time" -s "$script" "http://127.0.0.1:$port/bench/$endpoint")
   printf '%s\n' "$output" | sed 's/^/    /' >&2
+  if printf '%s\n' "$output" | grep -q 'Socket errors'; then
+    log "wrk saw socket errors or timeouts (over 2 s): the machine is overloaded, and the figures mean little"
+  fi
   printf '%s %s %s\n' \
     "$(printf '%s\n' "$output" | awk '/^Requests\/sec:/ { print $2 }')" \
     "$(printf '%s\n' "$output" | awk '/^Replayed:/ { print $2 }')" \
@@ -85,6 +88,9 @@ for every in 0 10; do
       fi
     done
     results+=("$keys|$round|$plain_rps|$idem_rps|$idem_replayed")
+    if [ "$every" != 0 ] && [ "${idem_replayed:-0}" = 0 ]; then
+      log "no duplicate was replayed: each wrk thread sent too few requests (a duplicate repeats a key 100 back)"
+    fi
   done
 done
 
