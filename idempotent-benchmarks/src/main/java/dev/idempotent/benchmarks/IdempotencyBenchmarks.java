@@ -71,7 +71,7 @@ public class IdempotencyBenchmarks {
 	private static final String DUPLICATE_KEY = "duplicate";
 
 	// Each Redis benchmark times our path and its floor in turns, in the same iteration, so that a
-	// machine busy with something else slows both alike; the report compares their sums.
+	// machine busy with something else slows both alike; the report compares them iteration by iteration.
 
 	@Benchmark
 	public void claimAndComplete(OnRedis redis, Keys keys, Pair pair, Blackhole blackhole) {
