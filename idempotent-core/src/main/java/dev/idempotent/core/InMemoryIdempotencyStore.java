@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Expiry follows the given {@link Clock}, so tests can move time. Expired records are invisible at
  * once and swept out every few thousand writes, without a thread of its own. A live one-time token
- * is held as a record without an owner under its key, invisible to {@link #find}.
+ * is held under its key as a record whose owner no claim can have, invisible to {@link #find}.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
