@@ -106,4 +106,15 @@ public @interface Idempotent {
 	 */
 	String retention() default "";
 
+	/**
+	 * Whether the key must be a one-time token issued to the caller for this operation, by
+	 * {@link IdempotenceService#issueToken(String)} or the token endpoint
+	 * ({@code idempotent.token.endpoint.enabled}). The first call consumes the token; a duplicate is
+	 * answered per {@link #onDuplicate()}; a key that is no live token issued to this caller for this
+	 * operation gets {@code 400} and changes nothing. A call released by a system failure leaves the
+	 * token live again, for {@code idempotent.token.ttl}. Requires a {@link #name()}, by which clients
+	 * ask for tokens, and no {@link #scope()}: a token already names one call.
+	 */
+	boolean token() default false;
+
 }

@@ -15,6 +15,7 @@ import dev.idempotent.spring.IdempotentAdvisor;
 import dev.idempotent.spring.IdempotentInterceptor;
 import dev.idempotent.spring.IdempotentOperationSource;
 import dev.idempotent.spring.IdempotentProperties;
+import dev.idempotent.spring.IdempotentTokenOperations;
 import dev.idempotent.spring.JsonOutcomeCodecFactory;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -63,6 +64,7 @@ public final class IdempotentAutoConfiguration {
 			.clock(clock.getIfAvailable(Clock::systemUTC))
 			.leaseRenewer(leaseRenewer)
 			.maxOutcomeSize((int) properties.getMaxOutcomeSize().toBytes())
+			.tokenTtl(properties.getToken().getTtl())
 			.build();
 	}
 
@@ -122,8 +124,15 @@ public final class IdempotentAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	IdempotenceService idempotenceService(IdempotencyEngine engine) {
-		return new IdempotenceService(engine);
+	IdempotentTokenOperations idempotentTokenOperations() {
+		return new IdempotentTokenOperations();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotenceService idempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
+			IdempotentTokenOperations tokenOperations) {
+		return new IdempotenceService(engine, callers, tokenOperations);
 	}
 
 }
