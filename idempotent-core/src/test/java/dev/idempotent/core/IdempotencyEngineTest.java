@@ -3,21 +3,28 @@ package dev.idempotent.core;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.idempotent.testing.ConcurrentCallers;
 import dev.idempotent.testing.ManualClock;
 import dev.idempotent.testing.Poll;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class IdempotencyEngineTest {
 
@@ -413,6 +420,120 @@ class IdempotencyEngineTest {
 			return work();
 		});
 		assertThat(this.executions).as("what renewal prevents: the call ran twice").hasValue(2);
+	}
+
+	@Test
+	void listenerIsToldHowEachCallWasAnswered() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		engine.execute(call("k1", "fp-1"), TEXT, this::work);
+		engine.execute(call("k1", "fp-1"), TEXT, this::work);
+		catchThrowable(() -> engine.execute(call("k1", "fp-2"), TEXT, this::work));
+		catchThrowable(() -> engine.execute(call(null, DuplicatePolicy.REPLAY), TEXT, this::work));
+		catchThrowable(() -> engine.execute(call("a\tb", DuplicatePolicy.REPLAY), TEXT, this::work));
+		engine.execute(call("k2", DuplicatePolicy.REJECT), TEXT, this::work);
+		catchThrowable(() -> engine.execute(call("k2", DuplicatePolicy.REJECT), TEXT, this::work));
+		engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, () -> {
+			catchThrowable(() -> engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, this::work));
+			return "outer";
+		});
+		engine.execute(call("k4", DuplicatePolicy.REPLAY), TEXT, () -> "unencodable");
+		catchThrowable(() -> engine.execute(call("k4", DuplicatePolicy.REPLAY), TEXT, this::work));
+		this.store.failing.set(true);
+		catchThrowable(() -> engine.execute(call("k5", DuplicatePolicy.REPLAY), TEXT, this::work));
+		assertThat(outcomes).containsExactly("k1=executed", "k1=replayed", "k1=key_reused", "null=invalid_key",
+				"a\tb=invalid_key", "k2=executed", "k2=rejected", "k3=in_progress", "k3=executed", "k4=executed",
+				"k4=replay_unavailable", "k5=storage_unavailable");
+	}
+
+	@Test
+	void listenerIsToldWhenAnOutcomeCannotBeStored() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		IdempotentCall keepsFailures = call("k2", policy(KEEP_BUSINESS_FAILURES, Duration.ZERO));
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
+			this.store.failing.set(true);
+			return work();
+		}).value()).isEqualTo("result-1");
+		this.store.failing.set(false);
+		assertThatExceptionOfType(BusinessFailure.class).isThrownBy(() -> engine.execute(keepsFailures, TEXT, () -> {
+			this.store.failing.set(true);
+			throw new BusinessFailure("insufficient funds");
+		}));
+		this.store.failing.set(false);
+		// The claim of k3 is deleted while the call runs: it completes without a claim.
+		engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, () -> {
+			this.store.delete(storageKey("k3"));
+			return work();
+		});
+		assertThat(outcomes).containsExactly("k1=completion_failed", "k2=completion_failed", "k3=completion_failed");
+	}
+
+	@Test
+	void aFailureOfTheMethodIsAnExecutionEvenWhenItIsTheLibrarysOwn() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		engine.execute(call("inner", DuplicatePolicy.REJECT), TEXT, this::work);
+		// The outer method ran; that a nested call was rejected is the nested call's outcome.
+		assertThatExceptionOfType(DuplicateRequestException.class)
+			.isThrownBy(() -> engine.execute(call("outer", DuplicatePolicy.REPLAY), TEXT,
+					() -> engine.execute(call("inner", DuplicatePolicy.REJECT), TEXT, this::work).value()));
+		assertThat(outcomes).containsExactly("inner=executed", "inner=rejected", "outer=executed");
+	}
+
+	@Test
+	void aFailingListenerChangesNoAnswer() throws Throwable {
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> {
+			throw new IllegalStateException("metrics are down");
+		});
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work).value()).isEqualTo("result-1");
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work).replayed()).isTrue();
+		assertThatExceptionOfType(MissingIdempotencyKeyException.class)
+			.isThrownBy(() -> engine.execute(call(null, DuplicatePolicy.REPLAY), TEXT, this::work));
+	}
+
+	@Test
+	void logsOfTheMethodCarryTheOperationAndKeyAndNestedCallsRestoreThem() throws Throwable {
+		Logger business = (Logger) LoggerFactory.getLogger("business");
+		ListAppender<ILoggingEvent> logs = new ListAppender<>();
+		logs.start();
+		business.addAppender(logs);
+		try {
+			MDC.put(IdempotencyEngine.MDC_OPERATION, "request-scope");
+			assertThatIllegalStateException()
+				.isThrownBy(() -> this.engine.execute(call("\"outer-key\"", DuplicatePolicy.REPLAY), TEXT, () -> {
+					business.info("outer");
+					this.engine.execute(new IdempotentCall("payments", "inner-key", "alice", null, null, REPLAY), TEXT,
+							() -> {
+								business.info("inner");
+								return "inner";
+							});
+					business.info("outer again");
+					throw new IllegalStateException("released");
+				}));
+			business.info("after");
+			MDC.clear();
+			this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work);
+			this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work);
+			business.info("after a replay");
+		}
+		finally {
+			business.detachAppender(logs);
+			MDC.clear();
+		}
+		assertThat(logs.list).extracting((event) -> event.getMessage() + ": "
+				+ event.getMDCPropertyMap().get(IdempotencyEngine.MDC_OPERATION) + "/"
+				+ event.getMDCPropertyMap().get(IdempotencyEngine.MDC_KEY))
+			.containsExactly("outer: orders/outer-key", "inner: payments/inner-key", "outer again: orders/outer-key",
+					"after: request-scope/null", "after a replay: null/null");
+	}
+
+	private IdempotencyEngine listenedEngine(IdempotencyListener listener) {
+		return IdempotencyEngine.builder(this.store)
+			.keys(new IdempotencyKeys("idem:", 255))
+			.clock(this.clock)
+			.listener(listener)
+			.build();
 	}
 
 	private void awaitClaims(int claims) throws InterruptedException {
