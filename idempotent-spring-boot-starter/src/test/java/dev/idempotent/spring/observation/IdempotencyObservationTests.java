@@ -1,23 +1,18 @@
 package dev.idempotent.spring.observation;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.idempotent.core.ClaimResult;
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.core.DuplicateRequestException;
 import dev.idempotent.core.IdempotencyKeyReusedException;
-import dev.idempotent.core.IdempotencyRecord;
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
-import dev.idempotent.core.IdempotencyStore;
 import dev.idempotent.core.InMemoryIdempotencyStore;
 import dev.idempotent.core.MissingIdempotencyKeyException;
 import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.autoconfigure.IdempotentAutoConfiguration;
+import dev.idempotent.testing.FaultyStore;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
@@ -56,7 +51,7 @@ class IdempotencyObservationTests {
 	void eachCallIsCountedByOperationAndOutcome() {
 		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
 			Orders orders = context.getBean(Orders.class);
-			FlakyStore store = context.getBean(FlakyStore.class);
+			FaultyStore store = context.getBean(FaultyStore.class);
 			orders.create("k1", 1);
 			orders.create("k1", 1);
 			orders.create("k1", 1);
@@ -66,13 +61,13 @@ class IdempotencyObservationTests {
 			assertThatExceptionOfType(DuplicateRequestException.class).isThrownBy(() -> orders.charge("c1"));
 			orders.large("big");
 			assertThatExceptionOfType(ReplayUnavailableException.class).isThrownBy(() -> orders.large("big"));
-			store.failing.set(true);
+			store.failing(true);
 			assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
 				.isThrownBy(() -> orders.create("k2", 1));
-			store.failing.set(false);
-			store.failOnComplete.set(true);
+			store.failing(false);
+			store.failingCompletions(true);
 			assertThat(orders.create("k3", 1)).isEqualTo("order k3 x1");
-			store.failOnComplete.set(false);
+			store.failingCompletions(false);
 
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
 			assertThat(count(meters, "orders", "executed")).isEqualTo(1);
@@ -96,7 +91,7 @@ class IdempotencyObservationTests {
 			orders.create("k1", 1);
 			orders.create("k1", 1);
 			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> orders.failing("k2"));
-			context.getBean(FlakyStore.class).failing.set(true);
+			context.getBean(FaultyStore.class).failing(true);
 			assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
 				.isThrownBy(() -> orders.create("k3", 1));
 
@@ -155,8 +150,8 @@ class IdempotencyObservationTests {
 	static class Service {
 
 		@Bean
-		FlakyStore flakyStore() {
-			return new FlakyStore();
+		FaultyStore faultyStore() {
+			return new FaultyStore(new InMemoryIdempotencyStore());
 		}
 
 		@Bean
@@ -266,62 +261,6 @@ class IdempotencyObservationTests {
 		@Idempotent(name = "failing", key = "#key")
 		public String failing(String key) {
 			throw new IllegalStateException("the ledger is down");
-		}
-
-	}
-
-	/** The in-memory store, with switches that fail every call or only completions. */
-	static class FlakyStore implements IdempotencyStore {
-
-		final AtomicBoolean failing = new AtomicBoolean();
-
-		final AtomicBoolean failOnComplete = new AtomicBoolean();
-
-		private final InMemoryIdempotencyStore delegate = new InMemoryIdempotencyStore();
-
-		private void check() {
-			if (this.failing.get()) {
-				throw new IllegalStateException("connection refused");
-			}
-		}
-
-		@Override
-		public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-			check();
-			return this.delegate.tryClaim(key, owner, fingerprint, lease);
-		}
-
-		@Override
-		public boolean complete(String key, String owner, String outcome, Duration retention) {
-			check();
-			if (this.failOnComplete.get()) {
-				throw new IllegalStateException("connection reset");
-			}
-			return this.delegate.complete(key, owner, outcome, retention);
-		}
-
-		@Override
-		public boolean release(String key, String owner) {
-			check();
-			return this.delegate.release(key, owner);
-		}
-
-		@Override
-		public boolean extend(String key, String owner, Duration lease) {
-			check();
-			return this.delegate.extend(key, owner, lease);
-		}
-
-		@Override
-		public boolean delete(String key) {
-			check();
-			return this.delegate.delete(key);
-		}
-
-		@Override
-		public Optional<IdempotencyRecord> find(String key) {
-			check();
-			return this.delegate.find(key);
 		}
 
 	}
