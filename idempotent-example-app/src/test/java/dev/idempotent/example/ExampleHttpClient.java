@@ -53,6 +53,14 @@ final class ExampleHttpClient {
 		return send(request(user, path).GET().build());
 	}
 
+	HttpResponse<String> delete(String user, String path) {
+		return send(request(user, path).DELETE().build());
+	}
+
+	HttpResponse<String> getAnonymously(String path) {
+		return send(HttpRequest.newBuilder(this.base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build());
+	}
+
 	HttpResponse<String> postAnonymously(String path, String key, String json) {
 		return send(HttpRequest.newBuilder(this.base.resolve(path))
 			.timeout(Duration.ofSeconds(30))
