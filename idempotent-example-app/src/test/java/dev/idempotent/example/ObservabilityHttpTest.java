@@ -3,6 +3,8 @@ package dev.idempotent.example;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 
 import dev.idempotent.test.TestRedis;
@@ -102,8 +104,8 @@ class ObservabilityHttpTest {
 		assertThat(body.get("key").asString()).isEqualTo(key);
 		assertThat(body.get("principal").asString()).isEqualTo("alice");
 		assertThat(body.get("storageKey").asString()).startsWith(PREFIX + "orders:");
-		assertThat(body.get("createdAt").asString()).isNotBlank();
-		assertThat(body.get("expiresAt").asString()).isNotBlank();
+		assertThat(Instant.parse(body.get("expiresAt").asString()))
+			.isAfter(Instant.parse(body.get("createdAt").asString()).plus(Duration.ofHours(23)));
 		assertThat(body.get("fingerprint").asBoolean()).isTrue();
 		assertThat(body.has("outcome")).as("no stored body by default").isFalse();
 		assertThat(this.http.get("admin", record.replace("principal=alice", "principal=bob")).statusCode())
