@@ -38,9 +38,6 @@ class ObservabilityHttpTest {
 
 	private static final String ORDER = "{\"sku\":\"lamp\",\"quantity\":1}";
 
-	private static final String REPLAYED_ORDERS = "/actuator/metrics/idempotency.requests"
-			+ "?tag=operation:orders&tag=outcome:replayed";
-
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
@@ -151,17 +148,7 @@ class ObservabilityHttpTest {
 	}
 
 	private double replayedOrders() {
-		HttpResponse<String> metric = this.http.get("admin", REPLAYED_ORDERS);
-		if (metric.statusCode() == 404) {
-			return 0;
-		}
-		assertThat(metric.statusCode()).isEqualTo(200);
-		for (JsonNode measurement : json(metric).get("measurements")) {
-			if (measurement.get("statistic").asString().equals("COUNT")) {
-				return measurement.get("value").asDouble();
-			}
-		}
-		throw new IllegalStateException("No COUNT in " + metric.body());
+		return this.http.metricCount("idempotency.requests", "operation:orders", "outcome:replayed");
 	}
 
 	private static String encode(String value) {

@@ -16,8 +16,9 @@ import org.springframework.aop.support.AopUtils;
 /**
  * Adapts a method invocation to the {@link IdempotencyEngine}: resolves the operation, key, caller,
  * scope and fingerprint, lets the engine run or answer the call, and marks a replayed HTTP response
- * (a replayed failure's too) with {@value #REPLAYED_HEADER}. Each call, key resolution included, is
- * observed by {@link IdempotencyObservations}.
+ * (a replayed failure's too) with {@value #REPLAYED_HEADER}. A message listener's duplicates are
+ * answered the way its container understands: skipped, requeued or rejected. Each call, key resolution
+ * included, is observed by {@link IdempotencyObservations}.
  */
 public class IdempotentInterceptor implements MethodInterceptor {
 
@@ -76,6 +77,9 @@ public class IdempotentInterceptor implements MethodInterceptor {
 		IdempotentCall call = new IdempotentCall(operation.name(), this.keys.resolveKey(operation, target, arguments),
 				this.callers.resolveCaller(), this.keys.resolveScope(operation, target, arguments),
 				this.fingerprints.fingerprint(operation, arguments), operation.policy());
+		if (operation.messageListener()) {
+			return MessageListenerCalls.execute(this.engine, call, operation, invocation, this.observations);
+		}
 		Execution<Object> execution = this.engine.execute(call, operation.codec(), invocation::proceed);
 		if (execution.replayed()) {
 			CurrentHttpExchange.setResponseHeader(REPLAYED_HEADER, "true");
