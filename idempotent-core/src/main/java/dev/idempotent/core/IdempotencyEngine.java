@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The idempotency protocol: validates the key, claims it, and runs the call at most once, or answers
@@ -35,6 +36,12 @@ public final class IdempotencyEngine {
 	private static final int TOKEN_BYTES = 32;
 
 	private static final int TOKEN_ATTEMPTS = 3;
+
+	/** The logging context (MDC) entry holding the operation while a guarded method runs. */
+	public static final String MDC_OPERATION = "idempotency.operation";
+
+	/** The logging context (MDC) entry holding the client key while a guarded method runs. */
+	public static final String MDC_KEY = "idempotency.key";
 
 	private static final Logger logger = LoggerFactory.getLogger(IdempotencyEngine.class);
 
@@ -59,6 +66,8 @@ public final class IdempotencyEngine {
 
 	private final SecureRandom random = new SecureRandom();
 
+	private final IdempotencyListener listener;
+
 	private final ThreadLocal<ActiveCall> activeCall = new ThreadLocal<>();
 
 	/**
@@ -66,17 +75,19 @@ public final class IdempotencyEngine {
 	 * to {@value #DEFAULT_MAX_OUTCOME_SIZE} bytes. See {@link #builder(IdempotencyStore)} for more.
 	 */
 	public IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock) {
-		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL);
+		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL, IdempotencyListener.NONE);
 	}
 
 	private IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock,
-			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize, Duration tokenTtl) {
+			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize, Duration tokenTtl,
+			IdempotencyListener listener) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.leaseRenewer = leaseRenewer;
 		this.maxOutcomeSize = maxOutcomeSize;
 		this.tokenTtl = tokenTtl;
+		this.listener = Objects.requireNonNull(listener, "listener");
 	}
 
 	/** Starts building an engine on a store. */
@@ -85,7 +96,9 @@ public final class IdempotencyEngine {
 	}
 
 	/**
-	 * Runs the invocation at most once for the call's key.
+	 * Runs the invocation at most once for the call's key. While it runs, the logging context (MDC)
+	 * holds {@value #MDC_OPERATION} and {@value #MDC_KEY}, so its logs name the key a repair needs. The
+	 * {@link IdempotencyListener} is told how the call was answered.
 	 * @return the fresh result, or the replayed outcome of the first call; a replayed failure is in
 	 * {@link Execution#failure()} ({@link Execution#getOrThrow()} throws it)
 	 * @throws MissingIdempotencyKeyException if the call has no key (nothing stored)
@@ -102,49 +115,103 @@ public final class IdempotencyEngine {
 	 */
 	public <T> Execution<T> execute(IdempotentCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
 			throws Throwable {
-		String key = this.keys.normalize(call.key());
-		if (call.policy().tokenRequired() && call.scope() != null) {
-			throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a scope: "
-					+ "a token names one call already, and is issued without a scope");
-		}
-		String storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
+		String key;
+		String storageKey;
 		String owner = UUID.randomUUID().toString();
-		ClaimResult claim = claim(call, storageKey, owner);
-		if (claim.isNoLiveToken()) {
-			throw new InvalidIdempotencyTokenException();
+		try {
+			key = this.keys.normalize(call.key());
+			if (call.policy().tokenRequired() && call.scope() != null) {
+				throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "
+						+ "scope: a token names one call already, and is issued without a scope");
+			}
+			storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
+			ClaimResult claim = claim(call, storageKey, owner);
+			if (claim.isNoLiveToken()) {
+				throw new InvalidIdempotencyTokenException();
+			}
+			if (!claim.isAcquired()) {
+				Execution<T> replay = answerDuplicate(call, key, codec, claim.existing());
+				notifyListener(call, CallOutcome.REPLAYED);
+				return replay;
+			}
 		}
-		if (!claim.isAcquired()) {
-			return answerDuplicate(call, key, codec, claim.existing());
+		catch (IdempotencyException ex) {
+			CallOutcome outcome = CallOutcome.of(ex);
+			if (outcome != null) {
+				notifyListener(call, outcome);
+			}
+			throw ex;
 		}
 		ActiveCall active = new ActiveCall(call, key, storageKey, owner, this.activeCall.get());
 		this.activeCall.set(active);
 		renewLease(active);
 		T result;
 		try {
-			result = invocation.invoke();
+			result = invokeWithKeyInLogs(active, invocation);
 		}
 		catch (Throwable ex) {
 			active.finish();
+			boolean stored = true;
 			if (!active.releaseRequested && call.policy().exceptions().keeps(ex)) {
 				// A business failure: the answer is final, and a duplicate gets it again.
-				complete(active, codec, Outcome.thrown(ex));
+				stored = complete(active, codec, Outcome.thrown(ex));
 			}
 			else {
 				releaseQuietly(active);
 			}
+			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
 			throw ex;
 		}
 		finally {
 			restore(active);
 		}
 		active.finish();
+		boolean stored = true;
 		if (active.releaseRequested) {
 			releaseQuietly(active);
 		}
 		else {
-			complete(active, codec, Outcome.returned(result));
+			stored = complete(active, codec, Outcome.returned(result));
 		}
+		notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
 		return Execution.fresh(result);
+	}
+
+	// The key in the logging context while the method runs, so its logs (SQL logs included) carry the
+	// key that a crash between the business write and the completion leaves to repair. An enclosing
+	// call's entries come back afterwards.
+	private static <T> @Nullable T invokeWithKeyInLogs(ActiveCall active, Invocation<T> invocation) throws Throwable {
+		String enclosingOperation = MDC.get(MDC_OPERATION);
+		String enclosingKey = MDC.get(MDC_KEY);
+		MDC.put(MDC_OPERATION, active.call.operation());
+		MDC.put(MDC_KEY, active.key);
+		try {
+			return invocation.invoke();
+		}
+		finally {
+			restoreMdc(MDC_OPERATION, enclosingOperation);
+			restoreMdc(MDC_KEY, enclosingKey);
+		}
+	}
+
+	private static void restoreMdc(String entry, @Nullable String value) {
+		if (value != null) {
+			MDC.put(entry, value);
+		}
+		else {
+			MDC.remove(entry);
+		}
+	}
+
+	private void notifyListener(IdempotentCall call, CallOutcome outcome) {
+		try {
+			this.listener.onOutcome(call, outcome);
+		}
+		catch (RuntimeException ex) {
+			// Metrics must not change the answer of a call that may already have run.
+			logger.warn("An IdempotencyListener failed [operation={}, outcome={}]", call.operation(), outcome.value(),
+					ex);
+		}
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
@@ -250,7 +317,8 @@ public final class IdempotencyEngine {
 		}
 	}
 
-	private <T> void complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
+	// Whether the outcome was stored; a failure is logged for repair, and the caller gets the result.
+	private <T> boolean complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
 		IdempotentCall call = active.call;
 		String stored;
 		try {
@@ -259,7 +327,9 @@ public final class IdempotencyEngine {
 				logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
 						+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", call.operation(),
 						active.key, active.storageKey);
+				return false;
 			}
+			return true;
 		}
 		catch (RuntimeException ex) {
 			// The method ran: its caller gets the real result. The claim stays until its lease lapses (a
@@ -267,6 +337,7 @@ public final class IdempotencyEngine {
 			logger.error("Idempotent call completed but its outcome could not be stored; its claim lapses with "
 					+ "its lease (or rolls back with the caller's transaction) and a retry may then run again "
 					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
+			return false;
 		}
 	}
 
@@ -501,6 +572,8 @@ public final class IdempotencyEngine {
 
 		private Duration tokenTtl = DEFAULT_TOKEN_TTL;
 
+		private IdempotencyListener listener = IdempotencyListener.NONE;
+
 		private Builder(IdempotencyStore store) {
 			this.store = Objects.requireNonNull(store, "store");
 		}
@@ -551,9 +624,17 @@ public final class IdempotencyEngine {
 			return this;
 		}
 
+		/**
+		 * Told how each call was answered (metrics, tracing); default {@link IdempotencyListener#NONE}.
+		 */
+		public Builder listener(IdempotencyListener listener) {
+			this.listener = Objects.requireNonNull(listener, "listener");
+			return this;
+		}
+
 		public IdempotencyEngine build() {
 			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize,
-					this.tokenTtl);
+					this.tokenTtl, this.listener);
 		}
 
 	}

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shipments consumer on a real RabbitMQ: a message published three times with one message id is
- * processed once, and {@code GET /shipments} lists one shipment.
+ * processed once, {@code GET /shipments} lists one shipment, and the metrics count two skipped copies.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @TestInstance(Lifecycle.PER_CLASS)
@@ -90,6 +90,9 @@ class ShipmentsRabbitHttpTest {
 		assertThat(this.idempotence.find("shipments", null, messageId))
 			.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.COMPLETED));
 		assertThat(this.rabbit.receive(QUEUE)).as("every copy was acknowledged").isNull();
+		Poll.until("both copies are counted as skipped",
+				() -> http.metricCount("idempotency.requests", "operation:shipments", "outcome:skipped") == 2);
+		assertThat(http.metricCount("idempotency.requests", "operation:shipments", "outcome:executed")).isEqualTo(2);
 		assertThat(http.get("bob", "/shipments").statusCode()).isEqualTo(200);
 		assertThat(http.get("mallory", "/shipments").statusCode()).as("authenticated like every endpoint")
 			.isEqualTo(401);

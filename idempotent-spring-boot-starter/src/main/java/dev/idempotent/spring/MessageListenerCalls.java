@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 
+import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.DuplicateRequestException;
 import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyEngine;
@@ -17,6 +18,7 @@ import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.IdempotentCall;
 import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
+import dev.idempotent.spring.observation.IdempotencyObservations;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -137,7 +139,7 @@ final class MessageListenerCalls {
 	 * @return what the method returned, or {@code null} for a skipped duplicate
 	 */
 	static @Nullable Object execute(IdempotencyEngine engine, IdempotentCall call, IdempotentOperation operation,
-			MethodInvocation invocation) throws Throwable {
+			MethodInvocation invocation, IdempotencyObservations observations) throws Throwable {
 		boolean[] ran = new boolean[1];
 		Execution<Object> execution;
 		try {
@@ -150,15 +152,15 @@ final class MessageListenerCalls {
 			if (ran[0]) {
 				throw ex; // The method's own failure, e.g. from an idempotent call it made.
 			}
-			return answerDuplicate(ex, call, operation);
+			return answerDuplicate(ex, call, operation, observations);
 		}
-		return execution.replayed() ? skipDuplicate(operation, call.key()) : execution.value();
+		return execution.replayed() ? skipDuplicate(operation, call.key(), observations) : execution.value();
 	}
 
 	private static @Nullable Object answerDuplicate(IdempotencyException ex, IdempotentCall call,
-			IdempotentOperation operation) {
+			IdempotentOperation operation, IdempotencyObservations observations) {
 		if (ex instanceof DuplicateRequestException || ex instanceof ReplayUnavailableException) {
-			return skipDuplicate(operation, call.key());
+			return skipDuplicate(operation, call.key(), observations);
 		}
 		if (ex instanceof RequestInProgressException) {
 			logger.debug("A message's first processing is still running elsewhere; requeued for a later redelivery "
@@ -179,9 +181,12 @@ final class MessageListenerCalls {
 
 	/**
 	 * The one place a listener's duplicate is skipped: the message was processed before, so the method
-	 * does not run and the call returns {@code null}, which the container acknowledges.
+	 * does not run and the call returns {@code null}, which the container acknowledges. Its outcome is
+	 * {@code skipped}, whatever the engine answered.
 	 */
-	static @Nullable Object skipDuplicate(IdempotentOperation operation, @Nullable String key) {
+	static @Nullable Object skipDuplicate(IdempotentOperation operation, @Nullable String key,
+			IdempotencyObservations observations) {
+		observations.recordOutcome(CallOutcome.SKIPPED);
 		logger.debug("Skipped a duplicate message whose first processing completed; acknowledged without running "
 				+ "[operation={}, key={}]", operation.name(), key);
 		return null;
