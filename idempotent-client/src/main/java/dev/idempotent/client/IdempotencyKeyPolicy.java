@@ -1,5 +1,6 @@
 package dev.idempotent.client;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Set;
@@ -60,7 +61,7 @@ public final class IdempotencyKeyPolicy {
 	 * @throws IllegalArgumentException if none is given or one is not a valid method name
 	 */
 	public IdempotencyKeyPolicy withMethods(String... methods) {
-		return withMethods(Set.of(methods));
+		return withMethods(Arrays.asList(methods));
 	}
 
 	/**

@@ -19,6 +19,7 @@ class IdempotencyKeyPolicyTest {
 		assertThat(policy.appliesTo("post")).isTrue();
 		assertThat(policy.appliesTo("PUT")).isFalse();
 		assertThat(policy.newKey()).isNotEqualTo(policy.newKey());
+		assertThat(policy.withMethods("put", "PUT", "Post").methods()).containsExactlyInAnyOrder("PUT", "POST");
 	}
 
 	@Test
