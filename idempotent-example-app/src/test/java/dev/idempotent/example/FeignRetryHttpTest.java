@@ -163,8 +163,9 @@ class FeignRetryHttpTest {
 			.requestInterceptor(new BasicAuthRequestInterceptor("alice", "alice"))
 			.requestInterceptor(new IdempotencyKeyRequestInterceptor())
 			.options(new Request.Options(5, TimeUnit.SECONDS, readTimeoutMillis, TimeUnit.MILLISECONDS, true))
-			// Up to 30 attempts, at most 1 s apart: a Retry-After of the lease's remaining 30 s is capped to 1 s.
-			.retryer(new Retryer.Default(100, 1000, 30))
+			// Up to 60 attempts, at most 1 s apart (a Retry-After of the lease's remaining 30 s is capped to 1 s):
+			// a minute for a slow machine to finish the order.
+			.retryer(new Retryer.Default(100, 1000, 60))
 			.target(Orders.class, "http://127.0.0.1:" + this.port);
 	}
 
