@@ -14,7 +14,8 @@ import org.springframework.aop.support.AopUtils;
 /**
  * Adapts a method invocation to the {@link IdempotencyEngine}: resolves the operation, key, caller,
  * scope and fingerprint, lets the engine run or answer the call, and marks a replayed HTTP response
- * (a replayed failure's too) with {@value #REPLAYED_HEADER}.
+ * (a replayed failure's too) with {@value #REPLAYED_HEADER}. A message listener's duplicates are
+ * answered the way its container understands: skipped, requeued or rejected.
  */
 public class IdempotentInterceptor implements MethodInterceptor {
 
@@ -53,6 +54,9 @@ public class IdempotentInterceptor implements MethodInterceptor {
 		IdempotentCall call = new IdempotentCall(operation.name(), this.keys.resolveKey(operation, target, arguments),
 				this.callers.resolveCaller(), this.keys.resolveScope(operation, target, arguments),
 				this.fingerprints.fingerprint(operation, arguments), operation.policy());
+		if (operation.messageListener()) {
+			return MessageListenerCalls.execute(this.engine, call, operation, invocation);
+		}
 		Execution<Object> execution = this.engine.execute(call, operation.codec(), invocation::proceed);
 		if (execution.replayed()) {
 			CurrentHttpExchange.setResponseHeader(REPLAYED_HEADER, "true");

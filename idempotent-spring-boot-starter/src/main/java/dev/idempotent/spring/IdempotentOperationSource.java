@@ -95,14 +95,16 @@ public class IdempotentOperationSource {
 				: this.properties.getHeader();
 		Duration lease = duration(annotation.lease(), this.properties.getLease(), "lease", where);
 		Duration retention = duration(annotation.retention(), this.properties.getRetention(), "retention", where);
+		boolean messageListener = MessageListenerCalls.isListener(specific);
 		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
-				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where) : Duration.ZERO;
+				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where)
+				: (messageListener ? MessageListenerCalls.awaitCompletion(lease) : Duration.ZERO);
 		ExceptionPolicy exceptions = exceptionPolicy(annotation, where);
 		IdempotencyPolicy policy = new IdempotencyPolicy(annotation.onDuplicate(), lease, retention, awaitCompletion,
 				exceptions);
 		boolean webHandler = WEB_PRESENT && Web.isHandler(specific);
 		return new IdempotentOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
-				scopeExpression, header, annotation.fingerprint(), webHandler, policy,
+				scopeExpression, header, annotation.fingerprint(), webHandler, messageListener, policy,
 				this.codecs.forMethod(specific, exceptions));
 	}
 
