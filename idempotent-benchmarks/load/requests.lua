@@ -1,0 +1,61 @@
+-- wrk script for run-load.sh: POSTs one small order per request, as alice, each under a new
+-- Idempotency-Key. With DUPLICATE_EVERY=10 every tenth request instead repeats the key this thread
+-- sent DUPLICATE_LAG (100) requests earlier: a retry of a call that has completed by then, so it is
+-- answered by a replay. Keys start with RUN_ID, so runs never share keys. Prints how many responses were replays
+-- and how many were not 201.
+
+local run = os.getenv("RUN_ID") or tostring(os.time())
+local every = tonumber(os.getenv("DUPLICATE_EVERY") or "0")
+-- Far more than the requests a thread has in flight (its share of the connections), so the first
+-- call with the key has finished.
+local LAG = tonumber(os.getenv("DUPLICATE_LAG") or "100")
+local body = '{"sku":"book","quantity":1}'
+local headers = {
+  ["Content-Type"] = "application/json",
+  ["Authorization"] = "Basic YWxpY2U6YWxpY2U=", -- alice:alice
+}
+
+local threads = {}
+local created = 0
+
+function setup(thread)
+  thread:set("thread_id", created)
+  created = created + 1
+  table.insert(threads, thread)
+end
+
+local sent = 0
+replayed = 0
+failed = 0
+
+function init(args)
+  prefix = run .. "-" .. thread_id .. "-"
+end
+
+function request()
+  sent = sent + 1
+  local n = sent
+  if every > 0 and n % every == 0 and n > LAG then
+    n = n - LAG
+  end
+  headers["Idempotency-Key"] = prefix .. n
+  return wrk.format("POST", nil, headers, body)
+end
+
+function response(status, response_headers, response_body)
+  if response_headers["Idempotent-Replayed"] then
+    replayed = replayed + 1
+  end
+  if status ~= 201 then
+    failed = failed + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total_replayed, total_failed = 0, 0
+  for _, thread in ipairs(threads) do
+    total_replayed = total_replayed + thread:get("replayed")
+    total_failed = total_failed + thread:get("failed")
+  end
+  io.write(string.format("Replayed: %d\nNot 201: %d\n", total_replayed, total_failed))
+end

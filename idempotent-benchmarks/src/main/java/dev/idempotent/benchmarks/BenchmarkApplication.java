@@ -1,0 +1,83 @@
+package dev.idempotent.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.idempotent.core.IdempotencyStore;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The application the benchmarks call into: the starter, auto-configured as an application gets
+ * it, with the annotated and the plain method as beans.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+public class BenchmarkApplication {
+
+	/** System property naming the Redis to benchmark against. */
+	public static final String REDIS_URL_PROPERTY = "idempotent.bench.redis.url";
+
+	/** Environment variable naming the Redis to benchmark against, when the property is not set. */
+	public static final String REDIS_URL_ENV = "IDEMPOTENT_BENCH_REDIS_URL";
+
+	static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+	@Bean
+	IdempotentReceipts idempotentReceipts() {
+		return new IdempotentReceipts();
+	}
+
+	@Bean
+	PlainReceipts plainReceipts() {
+		return new PlainReceipts();
+	}
+
+	/** The Redis to benchmark against: the system property, else the environment variable, else loopback. */
+	static String redisUrl() {
+		String url = System.getProperty(REDIS_URL_PROPERTY, System.getenv(REDIS_URL_ENV));
+		return (url == null || url.isBlank()) ? DEFAULT_REDIS_URL : url.trim();
+	}
+
+	/**
+	 * Starts the application on one store.
+	 * @param store {@code redis}, {@code in-memory} or {@code no-op}
+	 * @param keyPrefix prefix of every storage key, so a run never touches another run's keys
+	 * @param retention the lease and retention of the annotated method
+	 */
+	static ConfigurableApplicationContext start(String store, String keyPrefix, String retention) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.main.banner-mode", "off");
+		properties.put("spring.main.log-startup-info", "false");
+		properties.put("logging.level.root", "WARN");
+		properties.put("spring.data.redis.url", redisUrl());
+		properties.put("idempotent.key-prefix", keyPrefix);
+		properties.put("bench.store", store);
+		properties.put("bench.retention", retention);
+		if (!store.equals("no-op")) {
+			properties.put("idempotent.store.type", store);
+		}
+		return new SpringApplicationBuilder(BenchmarkApplication.class).web(WebApplicationType.NONE)
+			.properties(properties)
+			.run();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(name = "bench.store", havingValue = "no-op")
+	static class NoOpStoreConfiguration {
+
+		@Bean
+		IdempotencyStore noOpIdempotencyStore() {
+			return new NoOpIdempotencyStore();
+		}
+
+	}
+
+}

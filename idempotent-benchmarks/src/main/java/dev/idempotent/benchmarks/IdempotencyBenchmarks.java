@@ -1,0 +1,317 @@
+package dev.idempotent.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.idempotent.core.ClaimResult;
+import dev.idempotent.core.IdempotencyRecord;
+import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.spring.IdempotenceService;
+import dev.idempotent.spring.redis.RedisIdempotencyStore;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.ValueOperations;
+
+/**
+ * What a call costs with {@code @Idempotent}, next to the least it could cost; one thread.
+ * <ul>
+ * <li>{@code claimAndComplete}: {@link RedisIdempotencyStore} claim then complete, against raw Spring
+ * Data Redis {@code SET NX PX} then {@code SET PX}, the two round trips a claim and a completion
+ * need.</li>
+ * <li>{@code storeDuplicate}: the store's claim of a completed key, against one raw {@code GET} of a
+ * value as large as its outcome, the least a duplicate needs.</li>
+ * <li>{@code proxyDuplicate}: a duplicate call through the proxy, replayed from Redis, against that
+ * {@code GET}.</li>
+ * <li>{@code proxyOnRedis}: a new call through the proxy on Redis, against {@code SET NX PX} then
+ * {@code SET PX}.</li>
+ * <li>{@code proxyOnNoOpStore}, {@code proxyOnInMemory}, {@code plainMethod}: the annotated method on a
+ * store that stores nothing and on the in-memory store, and the same method without the annotation,
+ * each with the calling thread's CPU time.</li>
+ * </ul>
+ * Round trips on loopback dominate the Redis benchmarks, and a busy machine slows them by different
+ * amounts from one minute to the next, so each one times our path and its floor in turns within the
+ * same iterations ({@link Pair}); {@link BenchmarkRatios} compares them. Every key starts with a
+ * prefix of its own run and lives seconds; nothing else in Redis is touched.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 10, time = 2)
+@Fork(value = 2, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
+@Threads(1)
+public class IdempotencyBenchmarks {
+
+	static final Item ITEM = new Item("book", 2);
+
+	// How long the records of the new-key benchmarks live. Each lives past its own call only to be
+	// realistic; short, so that a run at full speed holds few of them at a time.
+	static final Duration TTL = Duration.ofSeconds(10);
+
+	private static final String DUPLICATE_KEY = "duplicate";
+
+	// Each Redis benchmark times our path and its floor in turns, in the same iteration, so that a
+	// machine busy with something else slows both alike; the report compares them iteration by iteration.
+
+	@Benchmark
+	public void claimAndComplete(OnRedis redis, Keys keys, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> storeClaimAndComplete(redis, keys.next(redis.prefix + "store:")),
+				() -> rawSetNxThenSet(redis, keys.next(redis.prefix + "raw:")));
+	}
+
+	@Benchmark
+	public void storeDuplicate(OnRedis redis, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> redis.store.tryClaim(redis.storeDuplicateKey, redis.owner, redis.fingerprint, TTL),
+				() -> redis.values.get(redis.rawDuplicateKey));
+	}
+
+	@Benchmark
+	public void proxyDuplicate(OnRedis redis, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> redis.receipts.reissue(DUPLICATE_KEY, ITEM),
+				() -> redis.values.get(redis.rawDuplicateKey));
+	}
+
+	@Benchmark
+	public void proxyOnRedis(OnRedis redis, Keys keys, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> redis.receipts.issue(keys.next("k"), ITEM),
+				() -> rawSetNxThenSet(redis, keys.next(redis.prefix + "raw:")));
+	}
+
+	private static boolean storeClaimAndComplete(OnRedis redis, String key) {
+		ClaimResult claim = redis.store.tryClaim(key, redis.owner, redis.fingerprint, TTL);
+		return claim.isAcquired() && redis.store.complete(key, redis.owner, redis.outcome, TTL);
+	}
+
+	private static boolean rawSetNxThenSet(OnRedis redis, String key) {
+		redis.values.setIfAbsent(key, redis.owner, TTL);
+		redis.values.set(key, redis.outcome, TTL);
+		return true;
+	}
+
+	// The in-process benchmarks count the calling thread's CPU time as well as the time per call.
+
+	@Benchmark
+	public Receipt plainMethod(NoOpStore noOp, Keys keys, CpuTime cpu) {
+		cpu.calls++;
+		return noOp.plain.issue(keys.next("k"), ITEM);
+	}
+
+	@Benchmark
+	public Receipt proxyOnNoOpStore(NoOpStore noOp, Keys keys, CpuTime cpu) {
+		cpu.calls++;
+		return noOp.receipts.issue(keys.next("k"), ITEM);
+	}
+
+	@Benchmark
+	public Receipt proxyOnInMemory(InMemory memory, Keys keys, CpuTime cpu) {
+		cpu.calls++;
+		return memory.receipts.issue(keys.next("k"), ITEM);
+	}
+
+	/**
+	 * The nanoseconds spent on our path and on its floor over one iteration, timed in turns (which
+	 * goes first alternates, so neither always meets a cold connection).
+	 */
+	@State(Scope.Thread)
+	@AuxCounters(AuxCounters.Type.EVENTS)
+	public static class Pair {
+
+		public long ourNanos;
+
+		public long floorNanos;
+
+		public long calls;
+
+		private boolean ourFirst;
+
+		@Setup(Level.Iteration)
+		public void clear() {
+			this.ourNanos = 0;
+			this.floorNanos = 0;
+			this.calls = 0;
+		}
+
+		void time(Blackhole blackhole, Supplier<?> ours, Supplier<?> floor) {
+			long start = System.nanoTime();
+			blackhole.consume(this.ourFirst ? ours.get() : floor.get());
+			long middle = System.nanoTime();
+			blackhole.consume(this.ourFirst ? floor.get() : ours.get());
+			long end = System.nanoTime();
+			this.ourNanos += this.ourFirst ? middle - start : end - middle;
+			this.floorNanos += this.ourFirst ? end - middle : middle - start;
+			this.ourFirst = !this.ourFirst;
+			this.calls++;
+		}
+
+	}
+
+	/**
+	 * The calling thread's CPU time over one iteration and the calls it made: unlike the time per
+	 * call, CPU time does not grow while other processes hold the machine's cores.
+	 */
+	@State(Scope.Thread)
+	@AuxCounters(AuxCounters.Type.EVENTS)
+	public static class CpuTime {
+
+		private static final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+		public long cpuNanos;
+
+		public long calls;
+
+		private long start;
+
+		@Setup(Level.Iteration)
+		public void start() {
+			this.calls = 0;
+			this.cpuNanos = 0;
+			this.start = threads.getCurrentThreadCpuTime();
+		}
+
+		@TearDown(Level.Iteration)
+		public void stop() {
+			this.cpuNanos = threads.getCurrentThreadCpuTime() - this.start;
+		}
+
+	}
+
+	/** New keys for one thread. */
+	@State(Scope.Thread)
+	public static class Keys {
+
+		private long next;
+
+		String next(String prefix) {
+			return prefix + (this.next++);
+		}
+
+	}
+
+	/** The application on Redis, and the records the duplicate benchmarks read. */
+	@State(Scope.Benchmark)
+	public static class OnRedis {
+
+		ConfigurableApplicationContext context;
+
+		IdempotentReceipts receipts;
+
+		ValueOperations<String, String> values;
+
+		IdempotencyStore store;
+
+		String prefix;
+
+		String owner;
+
+		String fingerprint;
+
+		String outcome;
+
+		String rawDuplicateKey;
+
+		String storeDuplicateKey;
+
+		@Setup(Level.Trial)
+		public void start() {
+			this.prefix = "idempotent-bench-" + UUID.randomUUID() + ":";
+			this.context = BenchmarkApplication.start("redis", this.prefix, TTL.toSeconds() + "s");
+			this.receipts = this.context.getBean(IdempotentReceipts.class);
+			this.values = this.context.getBean(StringRedisTemplate.class).opsForValue();
+			this.store = this.context.getBean(IdempotencyStore.class);
+			if (!(this.store instanceof RedisIdempotencyStore)) {
+				throw new IllegalStateException("Expected the Redis store, got " + this.store);
+			}
+			// A real call's record: its fingerprint and outcome give the raw benchmarks the same sizes.
+			this.receipts.reissue(DUPLICATE_KEY, ITEM);
+			IdempotencyRecord completed = this.context.getBean(IdempotenceService.class)
+				.find(IdempotentReceipts.REPLAYED_OPERATION, null, DUPLICATE_KEY)
+				.orElseThrow(() -> new IllegalStateException("The first call left no record in Redis"));
+			this.owner = completed.owner();
+			this.fingerprint = Objects.requireNonNull(completed.fingerprint(), "fingerprint");
+			this.outcome = Objects.requireNonNull(completed.outcome(), "outcome");
+			this.rawDuplicateKey = this.prefix + "raw-duplicate";
+			this.values.set(this.rawDuplicateKey, this.outcome, Duration.ofHours(1));
+			this.storeDuplicateKey = completed.key();
+		}
+
+		@TearDown(Level.Trial)
+		public void stop() {
+			this.context.getBean(IdempotenceService.class)
+				.delete(IdempotentReceipts.REPLAYED_OPERATION, null, DUPLICATE_KEY);
+			this.context.getBean(StringRedisTemplate.class).delete(this.rawDuplicateKey);
+			this.context.close();
+		}
+
+	}
+
+	/**
+	 * The application on a store in this process. A retention of one second: at a few hundred
+	 * thousand calls a second, a longer one would fill the in-memory store's heap.
+	 */
+	public abstract static class InProcess {
+
+		ConfigurableApplicationContext context;
+
+		IdempotentReceipts receipts;
+
+		PlainReceipts plain;
+
+		abstract String store();
+
+		@Setup(Level.Trial)
+		public void start() {
+			this.context = BenchmarkApplication.start(store(), "idempotent-bench:", "1s");
+			this.receipts = this.context.getBean(IdempotentReceipts.class);
+			this.plain = this.context.getBean(PlainReceipts.class);
+		}
+
+		@TearDown(Level.Trial)
+		public void stop() {
+			this.context.close();
+		}
+
+	}
+
+	/** The application on the in-memory store. */
+	@State(Scope.Benchmark)
+	public static class InMemory extends InProcess {
+
+		@Override
+		String store() {
+			return "in-memory";
+		}
+
+	}
+
+	/** The application on a store that stores nothing, and the plain method. */
+	@State(Scope.Benchmark)
+	public static class NoOpStore extends InProcess {
+
+		@Override
+		String store() {
+			return "no-op";
+		}
+
+	}
+
+}

@@ -1,0 +1,80 @@
+package dev.idempotent.example;
+
+import java.net.http.HttpResponse;
+import java.util.UUID;
+
+import dev.idempotent.test.TestRedis;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static dev.idempotent.example.ExampleHttpClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The two endpoints the HTTP load run compares answer alike, except that only the idempotent one
+ * replays a retry: otherwise their throughput would measure something other than the annotation.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class BenchEndpointsHttpTest {
+
+	private static final String ITEM = "{\"sku\":\"book\",\"quantity\":1}";
+
+	@DynamicPropertySource
+	static void redis(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
+		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
+		registry.add("idempotent.key-prefix", () -> "example-bench-test-" + UUID.randomUUID() + ":");
+	}
+
+	@LocalServerPort
+	private int port;
+
+	private ExampleHttpClient http;
+
+	@BeforeEach
+	void client() {
+		this.http = new ExampleHttpClient(this.port);
+	}
+
+	@Test
+	void idempotentEndpointReplaysARetry() {
+		String key = UUID.randomUUID().toString();
+		HttpResponse<String> first = this.http.post("alice", "/bench/idempotent", key, ITEM);
+		HttpResponse<String> retry = this.http.post("alice", "/bench/idempotent", key, ITEM);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(retry)).isEqualTo(json(first));
+	}
+
+	@Test
+	void plainEndpointRunsEveryRequestAndAnswersTheSameShape() {
+		String key = UUID.randomUUID().toString();
+		HttpResponse<String> first = this.http.post("alice", "/bench/plain", key, ITEM);
+		HttpResponse<String> again = this.http.post("alice", "/bench/plain", key, ITEM);
+		HttpResponse<String> idempotent = this.http.post("alice", "/bench/idempotent", UUID.randomUUID().toString(),
+				ITEM);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(again.statusCode()).isEqualTo(201);
+		assertThat(again.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(json(again).get("id")).as("a second execution").isNotEqualTo(json(first).get("id"));
+		assertThat(json(first).propertyNames()).containsExactlyElementsOf(json(idempotent).propertyNames());
+		assertThat(json(first).get("owner").asString()).isEqualTo("alice");
+		assertThat(first.headers().firstValue("Location")).hasValue("/bench/" + json(first).get("id").asString());
+	}
+
+	@Test
+	void bothNeedTheSameAuthentication() {
+		String key = UUID.randomUUID().toString();
+		assertThat(this.http.postAnonymously("/bench/plain", key, ITEM).statusCode()).isEqualTo(401);
+		assertThat(this.http.postAnonymously("/bench/idempotent", key, ITEM).statusCode()).isEqualTo(401);
+	}
+
+}
