@@ -1,7 +1,10 @@
 package dev.idempotent.core;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -12,6 +15,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The idempotency protocol: validates the key, claims it, and runs the call at most once, or answers
@@ -24,6 +28,20 @@ public final class IdempotencyEngine {
 
 	/** The default {@link Builder#maxOutcomeSize(int)}: 64 KiB. */
 	public static final int DEFAULT_MAX_OUTCOME_SIZE = 64 * 1024;
+
+	/** The default {@link Builder#tokenTtl(Duration)}: 10 minutes. */
+	public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(10);
+
+	// 256 random bits: a token can be neither guessed nor enumerated.
+	private static final int TOKEN_BYTES = 32;
+
+	private static final int TOKEN_ATTEMPTS = 3;
+
+	/** The logging context (MDC) entry holding the operation while a guarded method runs. */
+	public static final String MDC_OPERATION = "idempotency.operation";
+
+	/** The logging context (MDC) entry holding the client key while a guarded method runs. */
+	public static final String MDC_KEY = "idempotency.key";
 
 	private static final Logger logger = LoggerFactory.getLogger(IdempotencyEngine.class);
 
@@ -44,6 +62,12 @@ public final class IdempotencyEngine {
 
 	private final int maxOutcomeSize;
 
+	private final Duration tokenTtl;
+
+	private final SecureRandom random = new SecureRandom();
+
+	private final IdempotencyListener listener;
+
 	private final ThreadLocal<ActiveCall> activeCall = new ThreadLocal<>();
 
 	/**
@@ -51,16 +75,19 @@ public final class IdempotencyEngine {
 	 * to {@value #DEFAULT_MAX_OUTCOME_SIZE} bytes. See {@link #builder(IdempotencyStore)} for more.
 	 */
 	public IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock) {
-		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE);
+		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL, IdempotencyListener.NONE);
 	}
 
 	private IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock,
-			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize) {
+			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize, Duration tokenTtl,
+			IdempotencyListener listener) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.leaseRenewer = leaseRenewer;
 		this.maxOutcomeSize = maxOutcomeSize;
+		this.tokenTtl = tokenTtl;
+		this.listener = Objects.requireNonNull(listener, "listener");
 	}
 
 	/** Starts building an engine on a store. */
@@ -69,11 +96,15 @@ public final class IdempotencyEngine {
 	}
 
 	/**
-	 * Runs the invocation at most once for the call's key.
+	 * Runs the invocation at most once for the call's key. While it runs, the logging context (MDC)
+	 * holds {@value #MDC_OPERATION} and {@value #MDC_KEY}, so its logs name the key a repair needs. The
+	 * {@link IdempotencyListener} is told how the call was answered.
 	 * @return the fresh result, or the replayed outcome of the first call; a replayed failure is in
 	 * {@link Execution#failure()} ({@link Execution#getOrThrow()} throws it)
 	 * @throws MissingIdempotencyKeyException if the call has no key (nothing stored)
 	 * @throws InvalidIdempotencyKeyException if the key is malformed (nothing stored)
+	 * @throws InvalidIdempotencyTokenException if the policy requires a token and the key is no live
+	 * token issued to the caller for the operation (nothing changed)
 	 * @throws IdempotencyStorageUnavailableException if the store failed; the invocation did not run
 	 * @throws IdempotencyKeyReusedException if the key was used for a different request
 	 * @throws RequestInProgressException if a call with this key is still running
@@ -84,42 +115,103 @@ public final class IdempotencyEngine {
 	 */
 	public <T> Execution<T> execute(IdempotentCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
 			throws Throwable {
-		String key = this.keys.normalize(call.key());
-		String storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
+		String key;
+		String storageKey;
 		String owner = UUID.randomUUID().toString();
-		ClaimResult claim = claim(call, storageKey, owner);
-		if (!claim.isAcquired()) {
-			return answerDuplicate(call, key, codec, claim.existing());
+		try {
+			key = this.keys.normalize(call.key());
+			if (call.policy().tokenRequired() && call.scope() != null) {
+				throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "
+						+ "scope: a token names one call already, and is issued without a scope");
+			}
+			storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
+			ClaimResult claim = claim(call, storageKey, owner);
+			if (claim.isNoLiveToken()) {
+				throw new InvalidIdempotencyTokenException();
+			}
+			if (!claim.isAcquired()) {
+				Execution<T> replay = answerDuplicate(call, key, codec, claim.existing());
+				notifyListener(call, CallOutcome.REPLAYED);
+				return replay;
+			}
+		}
+		catch (IdempotencyException ex) {
+			CallOutcome outcome = CallOutcome.of(ex);
+			if (outcome != null) {
+				notifyListener(call, outcome);
+			}
+			throw ex;
 		}
 		ActiveCall active = new ActiveCall(call, key, storageKey, owner, this.activeCall.get());
 		this.activeCall.set(active);
 		renewLease(active);
 		T result;
 		try {
-			result = invocation.invoke();
+			result = invokeWithKeyInLogs(active, invocation);
 		}
 		catch (Throwable ex) {
 			active.finish();
+			boolean stored = true;
 			if (!active.releaseRequested && call.policy().exceptions().keeps(ex)) {
 				// A business failure: the answer is final, and a duplicate gets it again.
-				complete(active, codec, Outcome.thrown(ex));
+				stored = complete(active, codec, Outcome.thrown(ex));
 			}
 			else {
 				releaseQuietly(active);
 			}
+			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
 			throw ex;
 		}
 		finally {
 			restore(active);
 		}
 		active.finish();
+		boolean stored = true;
 		if (active.releaseRequested) {
 			releaseQuietly(active);
 		}
 		else {
-			complete(active, codec, Outcome.returned(result));
+			stored = complete(active, codec, Outcome.returned(result));
 		}
+		notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
 		return Execution.fresh(result);
+	}
+
+	// The key in the logging context while the method runs, so its logs (SQL logs included) carry the
+	// key that a crash between the business write and the completion leaves to repair. An enclosing
+	// call's entries come back afterwards.
+	private static <T> @Nullable T invokeWithKeyInLogs(ActiveCall active, Invocation<T> invocation) throws Throwable {
+		String enclosingOperation = MDC.get(MDC_OPERATION);
+		String enclosingKey = MDC.get(MDC_KEY);
+		MDC.put(MDC_OPERATION, active.call.operation());
+		MDC.put(MDC_KEY, active.key);
+		try {
+			return invocation.invoke();
+		}
+		finally {
+			restoreMdc(MDC_OPERATION, enclosingOperation);
+			restoreMdc(MDC_KEY, enclosingKey);
+		}
+	}
+
+	private static void restoreMdc(String entry, @Nullable String value) {
+		if (value != null) {
+			MDC.put(entry, value);
+		}
+		else {
+			MDC.remove(entry);
+		}
+	}
+
+	private void notifyListener(IdempotentCall call, CallOutcome outcome) {
+		try {
+			this.listener.onOutcome(call, outcome);
+		}
+		catch (RuntimeException ex) {
+			// Metrics must not change the answer of a call that may already have run.
+			logger.warn("An IdempotencyListener failed [operation={}, outcome={}]", call.operation(), outcome.value(),
+					ex);
+		}
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
@@ -128,9 +220,11 @@ public final class IdempotencyEngine {
 		long deadline = System.nanoTime() + wait.toNanos();
 		long pause = FIRST_POLL_MILLIS;
 		while (true) {
-			ClaimResult claim = storage(
-					() -> this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
-			if (claim.isAcquired() || claim.existing().isCompleted() || isReused(call, claim.existing())) {
+			ClaimResult claim = storage(() -> call.policy().tokenRequired()
+					? this.store.tryClaimToken(storageKey, owner, call.fingerprint(), call.policy().lease())
+					: this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
+			if (claim.isAcquired() || claim.isNoLiveToken() || claim.existing().isCompleted()
+					|| isReused(call, claim.existing())) {
 				return claim;
 			}
 			long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -223,7 +317,8 @@ public final class IdempotencyEngine {
 		}
 	}
 
-	private <T> void complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
+	// Whether the outcome was stored; a failure is logged for repair, and the caller gets the result.
+	private <T> boolean complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
 		IdempotentCall call = active.call;
 		String stored;
 		try {
@@ -232,7 +327,9 @@ public final class IdempotencyEngine {
 				logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
 						+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", call.operation(),
 						active.key, active.storageKey);
+				return false;
 			}
+			return true;
 		}
 		catch (RuntimeException ex) {
 			// The method ran: its caller gets the real result. The claim stays until its lease lapses (a
@@ -240,6 +337,7 @@ public final class IdempotencyEngine {
 			logger.error("Idempotent call completed but its outcome could not be stored; its claim lapses with "
 					+ "its lease (or rolls back with the caller's transaction) and a retry may then run again "
 					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
+			return false;
 		}
 	}
 
@@ -291,13 +389,22 @@ public final class IdempotencyEngine {
 			return;
 		}
 		try {
-			active.released = this.store.release(active.storageKey, active.owner);
+			active.released = release(active);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not release the idempotency claim; the key is blocked until its lease expires "
 					+ "[operation={}, key={}, storageKey={}]", active.call.operation(), active.key, active.storageKey,
 					ex);
 		}
+	}
+
+	// A released token claim leaves a live token behind, for a whole token time to live: the caller's
+	// retry runs with the token it holds, however late in the token's life the failed call began.
+	private boolean release(ActiveCall active) {
+		if (active.call.policy().tokenRequired()) {
+			return this.store.releaseTokenClaim(active.storageKey, active.owner, this.tokenTtl);
+		}
+		return this.store.release(active.storageKey, active.owner);
 	}
 
 	private void restore(ActiveCall active) {
@@ -329,7 +436,7 @@ public final class IdempotencyEngine {
 			if (call.key.equals(normalized)) {
 				call.releaseRequested = true;
 				ActiveCall target = call;
-				target.released = storage(() -> this.store.release(target.storageKey, target.owner));
+				target.released = storage(() -> release(target));
 				return target.released;
 			}
 		}
@@ -341,6 +448,55 @@ public final class IdempotencyEngine {
 	public Optional<IdempotentCall> currentCall() {
 		ActiveCall running = this.activeCall.get();
 		return (running != null) ? Optional.of(running.call) : Optional.empty();
+	}
+
+	/**
+	 * Issues a one-time token for a call of an operation whose policy
+	 * {@linkplain IdempotencyPolicy#tokenRequired() requires one}, to live for the
+	 * {@linkplain Builder#tokenTtl(Duration) token time to live}.
+	 * @param operation the operation the token is for
+	 * @param caller the caller the token is for (an authenticated principal), or {@code null}; no other
+	 * caller can use it
+	 * @throws IdempotencyStorageUnavailableException if the store failed
+	 */
+	public IssuedToken issueToken(String operation, @Nullable String caller) {
+		return issueToken(operation, caller, this.tokenTtl);
+	}
+
+	/**
+	 * Issues a one-time token that lives for the given time, unless a call consumes it before. The
+	 * token is random (256 bits, URL-safe Base64), and bound to the operation and the caller: it is
+	 * the key of exactly one call by that caller.
+	 * @throws IdempotencyStorageUnavailableException if the store failed
+	 */
+	public IssuedToken issueToken(String operation, @Nullable String caller, Duration ttl) {
+		Objects.requireNonNull(operation, "operation");
+		if (ttl.isNegative() || ttl.isZero()) {
+			throw new IllegalArgumentException("A token's time to live must be positive, was " + ttl);
+		}
+		for (int attempt = 0; attempt < TOKEN_ATTEMPTS; attempt++) {
+			String token = newToken();
+			String storageKey = this.keys.storageKey(operation, caller, null, token);
+			Instant expiresAt = this.clock.instant().plus(ttl);
+			if (storage(() -> this.store.issueToken(storageKey, ttl))) {
+				return new IssuedToken(token, expiresAt);
+			}
+		}
+		throw new IdempotencyStorageUnavailableException(MIN_RETRY_AFTER,
+				new IllegalStateException("Every fresh token's key was taken in " + TOKEN_ATTEMPTS + " attempts"));
+	}
+
+	private String newToken() {
+		byte[] bytes = new byte[TOKEN_BYTES];
+		this.random.nextBytes(bytes);
+		String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+		try {
+			return this.keys.normalize(token);
+		}
+		catch (InvalidIdempotencyKeyException ex) {
+			throw new IllegalStateException("A token has " + token.length() + " characters, more than the longest "
+					+ "key accepted: raise the maximum key length to use tokens", ex);
+		}
 	}
 
 	/**
@@ -384,6 +540,10 @@ public final class IdempotencyEngine {
 		try {
 			return action.get();
 		}
+		catch (UnsupportedOperationException ex) {
+			// A store without a primitive (tokens, say) is a configuration error, not an outage.
+			throw ex;
+		}
 		catch (RuntimeException ex) {
 			throw new IdempotencyStorageUnavailableException(MIN_RETRY_AFTER, ex);
 		}
@@ -409,6 +569,10 @@ public final class IdempotencyEngine {
 		private @Nullable LeaseRenewer leaseRenewer;
 
 		private int maxOutcomeSize = DEFAULT_MAX_OUTCOME_SIZE;
+
+		private Duration tokenTtl = DEFAULT_TOKEN_TTL;
+
+		private IdempotencyListener listener = IdempotencyListener.NONE;
 
 		private Builder(IdempotencyStore store) {
 			this.store = Objects.requireNonNull(store, "store");
@@ -447,8 +611,30 @@ public final class IdempotencyEngine {
 			return this;
 		}
 
+		/**
+		 * How long an issued one-time token stays live unless a call consumes it, and how long it lives
+		 * again once a call that consumed it failed and released its claim; default 10 minutes.
+		 */
+		public Builder tokenTtl(Duration tokenTtl) {
+			Objects.requireNonNull(tokenTtl, "tokenTtl");
+			if (tokenTtl.isNegative() || tokenTtl.isZero()) {
+				throw new IllegalArgumentException("tokenTtl must be positive, was " + tokenTtl);
+			}
+			this.tokenTtl = tokenTtl;
+			return this;
+		}
+
+		/**
+		 * Told how each call was answered (metrics, tracing); default {@link IdempotencyListener#NONE}.
+		 */
+		public Builder listener(IdempotencyListener listener) {
+			this.listener = Objects.requireNonNull(listener, "listener");
+			return this;
+		}
+
 		public IdempotencyEngine build() {
-			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize);
+			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize,
+					this.tokenTtl, this.listener);
 		}
 
 	}

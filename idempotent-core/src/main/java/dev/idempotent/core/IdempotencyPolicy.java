@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param awaitCompletion how long a duplicate waits for a running call to finish before it is
  * answered "in progress"; {@link Duration#ZERO} answers at once
  * @param exceptions which exceptions keep the key and which release it
+ * @param tokenRequired whether a call's key must be a one-time token issued to its caller for the
+ * operation ({@link IdempotencyEngine#issueToken}); the call consumes it
  */
 public record IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Duration retention,
-		Duration awaitCompletion, ExceptionPolicy exceptions) {
+		Duration awaitCompletion, ExceptionPolicy exceptions, boolean tokenRequired) {
 
 	public IdempotencyPolicy {
 		Objects.requireNonNull(onDuplicate, "onDuplicate");
@@ -26,6 +28,18 @@ public record IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Dur
 			throw new IllegalArgumentException("awaitCompletion must not be negative, was " + awaitCompletion);
 		}
 		Objects.requireNonNull(exceptions, "exceptions");
+	}
+
+	/** A policy whose keys are chosen by the client, not issued as tokens. */
+	public IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Duration retention, Duration awaitCompletion,
+			ExceptionPolicy exceptions) {
+		this(onDuplicate, lease, retention, awaitCompletion, exceptions, false);
+	}
+
+	/** This policy, with keys that must be one-time tokens. */
+	public IdempotencyPolicy requiringToken() {
+		return new IdempotencyPolicy(this.onDuplicate, this.lease, this.retention, this.awaitCompletion, this.exceptions,
+				true);
 	}
 
 	/** A policy that answers duplicates at once and releases the key on every exception. */

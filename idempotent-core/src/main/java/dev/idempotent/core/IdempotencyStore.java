@@ -16,6 +16,13 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * A store signals a storage failure by throwing any {@link RuntimeException}; the engine turns it
  * into {@link IdempotencyStorageUnavailableException} and fails closed.
+ * <h2>One-time tokens</h2>
+ * An operation may require its key to be a token issued beforehand. A live token sits under the
+ * storage key its call will claim, so issuing, consuming and restoring it each touch that one key:
+ * {@link #issueToken}, {@link #tryClaimToken} and {@link #releaseTokenClaim}. A live token is not a
+ * record: {@link #find} does not show it, and no owner can complete, release or extend it;
+ * {@link #delete} revokes it. The defaults throw {@link UnsupportedOperationException}, so a store
+ * written before tokens existed keeps working for every operation that does not use them.
  */
 public interface IdempotencyStore {
 
@@ -56,5 +63,42 @@ public interface IdempotencyStore {
 
 	/** Reads the record, if there is one. */
 	Optional<IdempotencyRecord> find(String key);
+
+	/**
+	 * Atomically places a live one-time token under a free key, to live for the time to live.
+	 * @param key the storage key a call with this token will claim
+	 * @param ttl how long the token stays live unless a claim consumes it
+	 * @return {@code false} when the key is taken (nothing changed)
+	 */
+	default boolean issueToken(String key, Duration ttl) {
+		throw unsupported();
+	}
+
+	/**
+	 * Like {@link #tryClaim}, for an operation whose keys are one-time tokens: atomically consumes the
+	 * live token under the key and creates the {@link RecordState#IN_PROGRESS} record in its place.
+	 * @return acquired (the token was consumed), the record that already holds the key (the token was
+	 * consumed before), or {@link ClaimResult#noLiveToken()} when the key holds neither (the token was
+	 * never issued, or expired; nothing changed)
+	 */
+	default ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		throw unsupported();
+	}
+
+	/**
+	 * Like {@link #release}, for a claim that consumed a token: the owner's
+	 * {@link RecordState#IN_PROGRESS} record becomes a live token again, to live for the time to
+	 * live, so a retry can run with the same token.
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	default boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		throw unsupported();
+	}
+
+	private UnsupportedOperationException unsupported() {
+		return new UnsupportedOperationException(getClass().getName() + " does not support one-time tokens: "
+				+ "implement issueToken, tryClaimToken and releaseTokenClaim of IdempotencyStore to use "
+				+ "@Idempotent operations that require a token");
+	}
 
 }

@@ -16,11 +16,15 @@ import org.jspecify.annotations.Nullable;
  * applications. It protects one process only; records are lost on restart.
  * <p>
  * Expiry follows the given {@link Clock}, so tests can move time. Expired records are invisible at
- * once and swept out every few thousand writes, without a thread of its own.
+ * once and swept out every few thousand writes, without a thread of its own. A live one-time token
+ * is held under its key as a record whose owner no claim can have, invisible to {@link #find}.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
 	private static final int SWEEP_EVERY = 4096;
+
+	// The owner of a live token: a value no claim's owner token can equal, as it is not printable.
+	private static final String TOKEN = "\u0000token";
 
 	private final ConcurrentMap<String, IdempotencyRecord> records = new ConcurrentHashMap<>();
 
@@ -40,11 +44,54 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
 		sweepNowAndThen();
 		Instant now = this.clock.instant();
-		IdempotencyRecord claimed = new IdempotencyRecord(key, RecordState.IN_PROGRESS, owner, fingerprint, now,
-				now.plus(lease), null);
+		IdempotencyRecord claimed = claimed(key, owner, fingerprint, now, lease);
 		IdempotencyRecord holder = this.records.compute(key,
 				(k, existing) -> (existing == null || isExpired(existing, now)) ? claimed : existing);
 		return (holder == claimed) ? ClaimResult.acquired() : ClaimResult.existing(holder);
+	}
+
+	@Override
+	public boolean issueToken(String key, Duration ttl) {
+		sweepNowAndThen();
+		Instant now = this.clock.instant();
+		IdempotencyRecord token = token(key, now, ttl);
+		return this.records.compute(key,
+				(k, existing) -> (existing == null || isExpired(existing, now)) ? token : existing) == token;
+	}
+
+	@Override
+	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		sweepNowAndThen();
+		Instant now = this.clock.instant();
+		IdempotencyRecord claimed = claimed(key, owner, fingerprint, now, lease);
+		IdempotencyRecord holder = this.records.computeIfPresent(key, (k, existing) -> {
+			if (isExpired(existing, now)) {
+				return null;
+			}
+			return isToken(existing) ? claimed : existing;
+		});
+		if (holder == null) {
+			return ClaimResult.noLiveToken();
+		}
+		return (holder == claimed) ? ClaimResult.acquired() : ClaimResult.existing(holder);
+	}
+
+	@Override
+	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		return updateOwned(key, owner, (record, now) -> token(key, now, ttl));
+	}
+
+	private static IdempotencyRecord claimed(String key, String owner, @Nullable String fingerprint, Instant now,
+			Duration lease) {
+		return new IdempotencyRecord(key, RecordState.IN_PROGRESS, owner, fingerprint, now, now.plus(lease), null);
+	}
+
+	private static IdempotencyRecord token(String key, Instant now, Duration ttl) {
+		return new IdempotencyRecord(key, RecordState.IN_PROGRESS, TOKEN, null, now, now.plus(ttl), null);
+	}
+
+	private static boolean isToken(IdempotencyRecord record) {
+		return TOKEN.equals(record.owner());
 	}
 
 	@Override
@@ -72,7 +119,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 			if (isExpired(record, now)) {
 				return null;
 			}
-			if (record.state() != RecordState.IN_PROGRESS || !record.owner().equals(owner)) {
+			if (record.state() != RecordState.IN_PROGRESS || !record.owner().equals(owner) || isToken(record)) {
 				return record;
 			}
 			updated[0] = true;
@@ -90,7 +137,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 	@Override
 	public Optional<IdempotencyRecord> find(String key) {
 		IdempotencyRecord record = this.records.get(key);
-		return (record == null || isExpired(record, this.clock.instant())) ? Optional.empty() : Optional.of(record);
+		return (record == null || isToken(record) || isExpired(record, this.clock.instant())) ? Optional.empty()
+				: Optional.of(record);
 	}
 
 	/** How many records are held, expired ones not yet swept included. */

@@ -3,21 +3,27 @@ package dev.idempotent.core;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.idempotent.testing.ConcurrentCallers;
+import dev.idempotent.testing.FaultyStore;
 import dev.idempotent.testing.ManualClock;
 import dev.idempotent.testing.Poll;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class IdempotencyEngineTest {
 
@@ -175,18 +181,18 @@ class IdempotencyEngineTest {
 				.isThrownBy(() -> this.engine.execute(call(bad, DuplicatePolicy.REPLAY), TEXT, this::work))
 				.isInstanceOfAny(MissingIdempotencyKeyException.class, InvalidIdempotencyKeyException.class);
 		}
-		assertThat(this.store.calls).hasValue(0);
+		assertThat(this.store.calls()).isZero();
 		assertThat(this.executions).hasValue(0);
 	}
 
 	@Test
 	void storageFailureFailsClosedAndRecovers() throws Throwable {
-		this.store.failing.set(true);
+		this.store.failing(true);
 		assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
 			.isThrownBy(() -> this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work))
 			.satisfies((ex) -> assertThat(ex.getRetryAfter()).isPositive());
 		assertThat(this.executions).hasValue(0);
-		this.store.failing.set(false);
+		this.store.failing(false);
 		assertThat(this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work).value())
 			.isEqualTo("result-1");
 	}
@@ -194,10 +200,10 @@ class IdempotencyEngineTest {
 	@Test
 	void failedCompletionStillReturnsTheResultAndKeepsTheClaim() throws Throwable {
 		Execution<String> result = this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
-			this.store.failing.set(true);
+			this.store.failing(true);
 			return work();
 		});
-		this.store.failing.set(false);
+		this.store.failing(false);
 		assertThat(result.value()).isEqualTo("result-1");
 		assertThat(this.store.find(storageKey("k1")))
 			.hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.IN_PROGRESS));
@@ -328,7 +334,7 @@ class IdempotencyEngineTest {
 		IdempotentCall call = call("k1", policy(ExceptionPolicy.RELEASE_ALL, Duration.ofSeconds(30)));
 		CompletableFuture<Execution<String>> duplicate = new CompletableFuture<>();
 		Execution<String> first = this.engine.execute(call, TEXT, () -> {
-			int claimsBefore = this.store.claims.get();
+			int claimsBefore = this.store.claims();
 			runAside(() -> duplicate.complete(this.engine.execute(call, TEXT, this::work)));
 			// Finish only once the duplicate has found the call running and polled again.
 			awaitClaims(claimsBefore + 2);
@@ -346,7 +352,7 @@ class IdempotencyEngineTest {
 		IdempotentCall call = call("k1", policy(ExceptionPolicy.RELEASE_ALL, Duration.ofSeconds(30)));
 		CompletableFuture<Execution<String>> duplicate = new CompletableFuture<>();
 		assertThatIllegalStateException().isThrownBy(() -> this.engine.execute(call, TEXT, () -> {
-			int claimsBefore = this.store.claims.get();
+			int claimsBefore = this.store.claims();
 			runAside(() -> duplicate.complete(this.engine.execute(call, TEXT, this::work)));
 			awaitClaims(claimsBefore + 2);
 			throw new IllegalStateException("system failure");
@@ -372,7 +378,7 @@ class IdempotencyEngineTest {
 				}
 			});
 			assertThat(duplicate.get(30, TimeUnit.SECONDS)).isInstanceOf(RequestInProgressException.class);
-			assertThat(this.store.claims.get()).as("polled more than once").isGreaterThan(2);
+			assertThat(this.store.claims()).as("polled more than once").isGreaterThan(2);
 			return "first";
 		});
 		assertThat(this.executions).hasValue(0);
@@ -391,7 +397,7 @@ class IdempotencyEngineTest {
 			renewing.execute(call, TEXT, () -> {
 				// Three leases pass on the store's clock, each time after a renewal.
 				for (int i = 0; i < 6; i++) {
-					assertThat(this.store.extensions.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+					assertThat(this.store.extensions().tryAcquire(30, TimeUnit.SECONDS)).isTrue();
 					this.clock.advance(lease.dividedBy(2));
 				}
 				assertThatExceptionOfType(RequestInProgressException.class)
@@ -415,8 +421,122 @@ class IdempotencyEngineTest {
 		assertThat(this.executions).as("what renewal prevents: the call ran twice").hasValue(2);
 	}
 
+	@Test
+	void listenerIsToldHowEachCallWasAnswered() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		engine.execute(call("k1", "fp-1"), TEXT, this::work);
+		engine.execute(call("k1", "fp-1"), TEXT, this::work);
+		catchThrowable(() -> engine.execute(call("k1", "fp-2"), TEXT, this::work));
+		catchThrowable(() -> engine.execute(call(null, DuplicatePolicy.REPLAY), TEXT, this::work));
+		catchThrowable(() -> engine.execute(call("a\tb", DuplicatePolicy.REPLAY), TEXT, this::work));
+		engine.execute(call("k2", DuplicatePolicy.REJECT), TEXT, this::work);
+		catchThrowable(() -> engine.execute(call("k2", DuplicatePolicy.REJECT), TEXT, this::work));
+		engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, () -> {
+			catchThrowable(() -> engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, this::work));
+			return "outer";
+		});
+		engine.execute(call("k4", DuplicatePolicy.REPLAY), TEXT, () -> "unencodable");
+		catchThrowable(() -> engine.execute(call("k4", DuplicatePolicy.REPLAY), TEXT, this::work));
+		this.store.failing(true);
+		catchThrowable(() -> engine.execute(call("k5", DuplicatePolicy.REPLAY), TEXT, this::work));
+		assertThat(outcomes).containsExactly("k1=executed", "k1=replayed", "k1=key_reused", "null=invalid_key",
+				"a\tb=invalid_key", "k2=executed", "k2=rejected", "k3=in_progress", "k3=executed", "k4=executed",
+				"k4=replay_unavailable", "k5=storage_unavailable");
+	}
+
+	@Test
+	void listenerIsToldWhenAnOutcomeCannotBeStored() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		IdempotentCall keepsFailures = call("k2", policy(KEEP_BUSINESS_FAILURES, Duration.ZERO));
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
+			this.store.failing(true);
+			return work();
+		}).value()).isEqualTo("result-1");
+		this.store.failing(false);
+		assertThatExceptionOfType(BusinessFailure.class).isThrownBy(() -> engine.execute(keepsFailures, TEXT, () -> {
+			this.store.failing(true);
+			throw new BusinessFailure("insufficient funds");
+		}));
+		this.store.failing(false);
+		// The claim of k3 is deleted while the call runs: it completes without a claim.
+		engine.execute(call("k3", DuplicatePolicy.REPLAY), TEXT, () -> {
+			this.store.delete(storageKey("k3"));
+			return work();
+		});
+		assertThat(outcomes).containsExactly("k1=completion_failed", "k2=completion_failed", "k3=completion_failed");
+	}
+
+	@Test
+	void aFailureOfTheMethodIsAnExecutionEvenWhenItIsTheLibrarysOwn() throws Throwable {
+		List<String> outcomes = new CopyOnWriteArrayList<>();
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
+		engine.execute(call("inner", DuplicatePolicy.REJECT), TEXT, this::work);
+		// The outer method ran; that a nested call was rejected is the nested call's outcome.
+		assertThatExceptionOfType(DuplicateRequestException.class)
+			.isThrownBy(() -> engine.execute(call("outer", DuplicatePolicy.REPLAY), TEXT,
+					() -> engine.execute(call("inner", DuplicatePolicy.REJECT), TEXT, this::work).value()));
+		assertThat(outcomes).containsExactly("inner=executed", "inner=rejected", "outer=executed");
+	}
+
+	@Test
+	void aFailingListenerChangesNoAnswer() throws Throwable {
+		IdempotencyEngine engine = listenedEngine((call, outcome) -> {
+			throw new IllegalStateException("metrics are down");
+		});
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work).value()).isEqualTo("result-1");
+		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work).replayed()).isTrue();
+		assertThatExceptionOfType(MissingIdempotencyKeyException.class)
+			.isThrownBy(() -> engine.execute(call(null, DuplicatePolicy.REPLAY), TEXT, this::work));
+	}
+
+	@Test
+	void logsOfTheMethodCarryTheOperationAndKeyAndNestedCallsRestoreThem() throws Throwable {
+		Logger business = (Logger) LoggerFactory.getLogger("business");
+		ListAppender<ILoggingEvent> logs = new ListAppender<>();
+		logs.start();
+		business.addAppender(logs);
+		try {
+			MDC.put(IdempotencyEngine.MDC_OPERATION, "request-scope");
+			assertThatIllegalStateException()
+				.isThrownBy(() -> this.engine.execute(call("\"outer-key\"", DuplicatePolicy.REPLAY), TEXT, () -> {
+					business.info("outer");
+					this.engine.execute(new IdempotentCall("payments", "inner-key", "alice", null, null, REPLAY), TEXT,
+							() -> {
+								business.info("inner");
+								return "inner";
+							});
+					business.info("outer again");
+					throw new IllegalStateException("released");
+				}));
+			business.info("after");
+			MDC.clear();
+			this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work);
+			this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, this::work);
+			business.info("after a replay");
+		}
+		finally {
+			business.detachAppender(logs);
+			MDC.clear();
+		}
+		assertThat(logs.list).extracting((event) -> event.getMessage() + ": "
+				+ event.getMDCPropertyMap().get(IdempotencyEngine.MDC_OPERATION) + "/"
+				+ event.getMDCPropertyMap().get(IdempotencyEngine.MDC_KEY))
+			.containsExactly("outer: orders/outer-key", "inner: payments/inner-key", "outer again: orders/outer-key",
+					"after: request-scope/null", "after a replay: null/null");
+	}
+
+	private IdempotencyEngine listenedEngine(IdempotencyListener listener) {
+		return IdempotencyEngine.builder(this.store)
+			.keys(new IdempotencyKeys("idem:", 255))
+			.clock(this.clock)
+			.listener(listener)
+			.build();
+	}
+
 	private void awaitClaims(int claims) throws InterruptedException {
-		Poll.until("the duplicate polls the store", () -> this.store.claims.get() >= claims);
+		Poll.until("the duplicate polls the store", () -> this.store.claims() >= claims);
 	}
 
 	private static void runAside(Aside task) {
@@ -513,70 +633,6 @@ class IdempotencyEngineTest {
 
 		TransientBusinessFailure(String message) {
 			super(message);
-		}
-
-	}
-
-	/** The in-memory store, with a switch that makes every call fail as a broken connection would. */
-	private static final class FaultyStore implements IdempotencyStore {
-
-		final AtomicBoolean failing = new AtomicBoolean();
-
-		final AtomicInteger calls = new AtomicInteger();
-
-		final AtomicInteger claims = new AtomicInteger();
-
-		final Semaphore extensions = new Semaphore(0);
-
-		private final IdempotencyStore delegate;
-
-		FaultyStore(IdempotencyStore delegate) {
-			this.delegate = delegate;
-		}
-
-		private void check() {
-			this.calls.incrementAndGet();
-			if (this.failing.get()) {
-				throw new IllegalStateException("connection refused");
-			}
-		}
-
-		@Override
-		public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-			check();
-			this.claims.incrementAndGet();
-			return this.delegate.tryClaim(key, owner, fingerprint, lease);
-		}
-
-		@Override
-		public boolean complete(String key, String owner, String outcome, Duration retention) {
-			check();
-			return this.delegate.complete(key, owner, outcome, retention);
-		}
-
-		@Override
-		public boolean release(String key, String owner) {
-			check();
-			return this.delegate.release(key, owner);
-		}
-
-		@Override
-		public boolean extend(String key, String owner, Duration lease) {
-			check();
-			boolean extended = this.delegate.extend(key, owner, lease);
-			this.extensions.release();
-			return extended;
-		}
-
-		@Override
-		public boolean delete(String key) {
-			check();
-			return this.delegate.delete(key);
-		}
-
-		@Override
-		public java.util.Optional<IdempotencyRecord> find(String key) {
-			return this.delegate.find(key);
 		}
 
 	}

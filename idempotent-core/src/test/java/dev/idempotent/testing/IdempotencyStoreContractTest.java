@@ -265,6 +265,131 @@ public abstract class IdempotencyStoreContractTest {
 			.allSatisfy((result) -> assertThat(result.existing().owner()).isEqualTo(winner));
 	}
 
+	@Test
+	void aClaimConsumesAnIssuedTokenOnce() {
+		String key = key("token");
+		assertThat(store().issueToken(key, LONG_LEASE)).isTrue();
+		assertThat(store().find(key)).as("a live token is not a record").isEmpty();
+		Instant before = clock().instant();
+		assertThat(store().tryClaimToken(key, "owner-1", "fp-1", LONG_LEASE).isAcquired()).isTrue();
+		assertThat(store().find(key)).hasValueSatisfying((record) -> {
+			assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS);
+			assertThat(record.owner()).isEqualTo("owner-1");
+			assertThat(record.fingerprint()).isEqualTo("fp-1");
+			assertExpiresAround(record, before.plus(LONG_LEASE));
+		});
+		ClaimResult running = store().tryClaimToken(key, "owner-2", "fp-1", LONG_LEASE);
+		assertThat(running.isAcquired()).isFalse();
+		assertThat(running.isNoLiveToken()).isFalse();
+		assertThat(running.existing().owner()).isEqualTo("owner-1");
+		assertThat(store().complete(key, "owner-1", "done", RETENTION)).isTrue();
+		ClaimResult duplicate = store().tryClaimToken(key, "owner-3", "fp-1", LONG_LEASE);
+		assertThat(duplicate.existing().state()).isEqualTo(RecordState.COMPLETED);
+		assertThat(duplicate.existing().outcome()).isEqualTo("done");
+	}
+
+	@Test
+	void aTokenNeverIssuedClaimsNothing() {
+		String key = key("never-issued");
+		ClaimResult claim = store().tryClaimToken(key, "owner-1", "fp", LONG_LEASE);
+		assertThat(claim.isNoLiveToken()).isTrue();
+		assertThat(claim.isAcquired()).isFalse();
+		assertThat(store().find(key)).as("nothing stored").isEmpty();
+		assertThat(store().issueToken(key, LONG_LEASE)).as("the key is still free").isTrue();
+	}
+
+	@Test
+	void anExpiredTokenClaimsNothing() {
+		String expired = key("expired");
+		String live = key("live");
+		store().issueToken(expired, shortLease());
+		store().issueToken(live, LONG_LEASE);
+		elapse(shortLease());
+		assertThat(store().tryClaimToken(expired, "owner-1", null, LONG_LEASE).isNoLiveToken()).isTrue();
+		assertThat(store().find(expired)).isEmpty();
+		assertThat(store().tryClaimToken(live, "owner-2", null, LONG_LEASE).isAcquired()).isTrue();
+	}
+
+	@Test
+	void aTokenIsIssuedOnlyOnAFreeKey() {
+		String token = key("issued");
+		String record = key("record");
+		assertThat(store().issueToken(token, LONG_LEASE)).isTrue();
+		assertThat(store().issueToken(token, LONG_LEASE)).isFalse();
+		store().tryClaim(record, "owner-1", null, LONG_LEASE);
+		assertThat(store().issueToken(record, LONG_LEASE)).isFalse();
+		assertThat(store().find(record)).hasValueSatisfying((r) -> assertThat(r.owner()).isEqualTo("owner-1"));
+	}
+
+	@Test
+	void noOwnerCompletesReleasesOrExtendsALiveToken() {
+		String key = key("token");
+		store().issueToken(key, LONG_LEASE);
+		assertThat(store().complete(key, "owner-1", "x", RETENTION)).isFalse();
+		assertThat(store().release(key, "owner-1")).isFalse();
+		assertThat(store().releaseTokenClaim(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().extend(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().tryClaimToken(key, "owner-2", null, LONG_LEASE).isAcquired()).as("still live").isTrue();
+	}
+
+	@Test
+	void aReleasedTokenClaimLeavesALiveTokenForTheTtl() {
+		String key = key("released");
+		store().issueToken(key, LONG_LEASE);
+		store().tryClaimToken(key, "owner-1", null, LONG_LEASE);
+		assertThat(store().releaseTokenClaim(key, "intruder", LONG_LEASE)).isFalse();
+		assertThat(store().releaseTokenClaim(key, "owner-1", shortLease())).isTrue();
+		assertThat(store().releaseTokenClaim(key, "owner-1", shortLease())).as("released once").isFalse();
+		assertThat(store().find(key)).as("a live token again, not a record").isEmpty();
+		assertThat(store().tryClaimToken(key, "owner-2", null, LONG_LEASE).isAcquired()).isTrue();
+		assertThat(store().releaseTokenClaim(key, "owner-2", shortLease())).isTrue();
+		elapse(shortLease());
+		assertThat(store().tryClaimToken(key, "owner-3", null, LONG_LEASE).isNoLiveToken())
+			.as("the restored token lived for its ttl")
+			.isTrue();
+	}
+
+	@Test
+	void aCompletedTokenClaimIsNotReleasedIntoATokenAgain() {
+		String key = key("completed");
+		store().issueToken(key, LONG_LEASE);
+		store().tryClaimToken(key, "owner-1", null, LONG_LEASE);
+		store().complete(key, "owner-1", "done", RETENTION);
+		assertThat(store().releaseTokenClaim(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().find(key)).hasValueSatisfying((r) -> assertThat(r.outcome()).isEqualTo("done"));
+	}
+
+	@Test
+	void aLapsedTokenClaimLeavesNoToken() {
+		String key = key("lapsed");
+		store().issueToken(key, LONG_LEASE);
+		store().tryClaimToken(key, "owner-1", null, shortLease());
+		elapse(shortLease());
+		assertThat(store().tryClaimToken(key, "owner-2", null, LONG_LEASE).isNoLiveToken()).isTrue();
+		assertThat(store().releaseTokenClaim(key, "owner-1", LONG_LEASE)).isFalse();
+	}
+
+	@Test
+	void deleteRevokesALiveToken() {
+		String key = key("revoked");
+		store().issueToken(key, LONG_LEASE);
+		assertThat(store().delete(key)).isTrue();
+		assertThat(store().tryClaimToken(key, "owner-1", null, LONG_LEASE).isNoLiveToken()).isTrue();
+	}
+
+	@Test
+	void racingClaimsConsumeATokenOnce() throws Exception {
+		String key = key("raced-token");
+		store().issueToken(key, LONG_LEASE);
+		List<ClaimResult> results = ConcurrentCallers.race(16,
+				() -> store().tryClaimToken(key, UUID.randomUUID().toString(), "fp", LONG_LEASE));
+		assertThat(results).filteredOn(ClaimResult::isAcquired).hasSize(1);
+		String winner = store().find(key).orElseThrow().owner();
+		assertThat(results).filteredOn((result) -> !result.isAcquired())
+			.hasSize(15)
+			.allSatisfy((result) -> assertThat(result.existing().owner()).isEqualTo(winner));
+	}
+
 	/**
 	 * Many threads, few keys, random operations. Each thread that acquires a key marks itself the
 	 * key's holder, and fails if another holder is marked: at most one owner per key at any time.

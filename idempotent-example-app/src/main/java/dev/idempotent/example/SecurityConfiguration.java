@@ -12,14 +12,19 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * HTTP Basic with two demo users. Idempotency records are scoped by the user, so the same key sent
- * by alice and by bob means two operations.
+ * by alice and by bob means two operations. The actuator (metrics, Prometheus, the idempotency
+ * endpoint, which reads and deletes any user's records) is for the operator {@code admin} only;
+ * health is open to load balancers.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
 	@Bean
 	SecurityFilterChain api(HttpSecurity http) throws Exception {
-		return http.authorizeHttpRequests((requests) -> requests.requestMatchers("/error").permitAll()
+		return http.authorizeHttpRequests((requests) -> requests.requestMatchers("/error", "/actuator/health")
+			.permitAll()
+			.requestMatchers("/actuator/**")
+			.hasRole("ADMIN")
 			.anyRequest()
 			.authenticated())
 			.httpBasic(Customizer.withDefaults())
@@ -31,7 +36,8 @@ class SecurityConfiguration {
 	@Bean
 	UserDetailsService users() {
 		return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}alice").roles("USER").build(),
-				User.withUsername("bob").password("{noop}bob").roles("USER").build());
+				User.withUsername("bob").password("{noop}bob").roles("USER").build(),
+				User.withUsername("admin").password("{noop}admin").roles("ADMIN").build());
 	}
 
 }

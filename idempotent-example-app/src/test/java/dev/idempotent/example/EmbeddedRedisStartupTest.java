@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The README's run command with no Redis configured: the example starts a redis-server of its own,
- * says so, and idempotency works on it.
+ * says so, and idempotency works on it. With no RabbitMQ configured, it starts without the shipments
+ * consumer.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -59,6 +60,8 @@ class EmbeddedRedisStartupTest {
 		assertThat(first.statusCode()).isEqualTo(201);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 		assertThat(retry.body()).isEqualTo(first.body());
+		assertThat(http.get("alice", "/shipments").statusCode()).as("no shipments consumer without RabbitMQ")
+			.isEqualTo(404);
 	}
 
 }

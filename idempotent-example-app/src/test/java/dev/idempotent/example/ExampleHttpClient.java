@@ -53,6 +53,14 @@ public final class ExampleHttpClient {
 		return send(request(user, path).GET().build());
 	}
 
+	HttpResponse<String> delete(String user, String path) {
+		return send(request(user, path).DELETE().build());
+	}
+
+	HttpResponse<String> getAnonymously(String path) {
+		return send(HttpRequest.newBuilder(this.base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build());
+	}
+
 	HttpResponse<String> postAnonymously(String path, String key, String json) {
 		return send(HttpRequest.newBuilder(this.base.resolve(path))
 			.timeout(Duration.ofSeconds(30))
@@ -112,6 +120,30 @@ public final class ExampleHttpClient {
 			throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
 		}
 		return json(response).size();
+	}
+
+	/**
+	 * The count of a timer or counter in {@code /actuator/metrics} with the given tags ({@code name:value}),
+	 * read as {@code admin}; 0 while it has not been recorded.
+	 */
+	public double metricCount(String metric, String... tags) {
+		StringBuilder path = new StringBuilder("/actuator/metrics/").append(metric);
+		for (int i = 0; i < tags.length; i++) {
+			path.append((i == 0) ? "?" : "&").append("tag=").append(tags[i]);
+		}
+		HttpResponse<String> response = get("admin", path.toString());
+		if (response.statusCode() == 404) {
+			return 0;
+		}
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
+		}
+		for (JsonNode measurement : json(response).get("measurements")) {
+			if (measurement.get("statistic").asString().equals("COUNT")) {
+				return measurement.get("value").asDouble();
+			}
+		}
+		throw new IllegalStateException("No COUNT in " + response.body());
 	}
 
 	public static JsonNode json(HttpResponse<String> response) {

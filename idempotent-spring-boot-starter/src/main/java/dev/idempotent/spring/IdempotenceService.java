@@ -1,10 +1,13 @@
 package dev.idempotent.spring;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyRecord;
 import dev.idempotent.core.IdempotentCall;
+import dev.idempotent.core.IssuedToken;
+import dev.idempotent.core.UnknownTokenOperationException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,13 +17,71 @@ import org.jspecify.annotations.Nullable;
  * system failure, let a retry run": the call's own claim is released by owner and the call is not
  * recorded as completed, whatever it returns. A business failure keeps the key: do not delete it.
  * Outside a call, name the operation (and caller) to repair or inspect a record.
+ * <p>
+ * It also issues the one-time tokens that {@link Idempotent#token()} operations take as keys.
  */
 public class IdempotenceService {
 
 	private final IdempotencyEngine engine;
 
+	private final IdempotencyCallerResolver callers;
+
+	private final @Nullable IdempotentTokenOperations tokenOperations;
+
+	/** A service that issues tokens for any operation, to the caller of {@link DefaultIdempotencyCallerResolver}. */
 	public IdempotenceService(IdempotencyEngine engine) {
+		this(engine, new DefaultIdempotencyCallerResolver(), null);
+	}
+
+	/**
+	 * @param engine the engine of the {@link Idempotent} calls
+	 * @param callers names the caller a token is issued to
+	 * @param tokenOperations the operations tokens are issued for, or {@code null} for any
+	 */
+	public IdempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
+			@Nullable IdempotentTokenOperations tokenOperations) {
 		this.engine = engine;
+		this.callers = callers;
+		this.tokenOperations = tokenOperations;
+	}
+
+	/**
+	 * Issues a one-time token to the current caller for an {@link Idempotent#token()} operation, live
+	 * for {@code idempotent.token.ttl}. The caller sends it as the key of exactly one call; no other
+	 * caller can use it.
+	 * @param operation the operation ({@link Idempotent#name()})
+	 * @throws UnknownTokenOperationException if no {@link Idempotent#token()} method has that name
+	 * @throws dev.idempotent.core.IdempotencyStorageUnavailableException if the store failed
+	 */
+	public IssuedToken issueToken(String operation) {
+		return issueToken(operation, this.callers.resolveCaller());
+	}
+
+	/**
+	 * Issues a one-time token to a caller for an {@link Idempotent#token()} operation, live for
+	 * {@code idempotent.token.ttl}.
+	 * @param operation the operation ({@link Idempotent#name()})
+	 * @param caller the caller scope (the principal's name), or {@code null} for anonymous calls
+	 * @throws UnknownTokenOperationException if no {@link Idempotent#token()} method has that name
+	 */
+	public IssuedToken issueToken(String operation, @Nullable String caller) {
+		return this.engine.issueToken(checkTokenOperation(operation), caller);
+	}
+
+	/**
+	 * Issues a one-time token to a caller for an {@link Idempotent#token()} operation, live for the
+	 * given time.
+	 * @throws UnknownTokenOperationException if no {@link Idempotent#token()} method has that name
+	 */
+	public IssuedToken issueToken(String operation, @Nullable String caller, Duration ttl) {
+		return this.engine.issueToken(checkTokenOperation(operation), caller, ttl);
+	}
+
+	private String checkTokenOperation(String operation) {
+		if (this.tokenOperations != null && !this.tokenOperations.contains(operation)) {
+			throw new UnknownTokenOperationException("No operation named '" + operation + "' takes one-time tokens.");
+		}
+		return operation;
 	}
 
 	/**

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * numbers compared by value), so a retry that serialises the same request differently still
  * matches;</li>
  * <li>for any other method: its arguments, written as JSON by the application's {@link JsonMapper}
- * and put in the same canonical form.</li>
+ * and put in the same canonical form; for a message listener, only those that carry the message, not
+ * its delivery (the delivery tag, the redelivered flag and other headers).</li>
  * </ul>
  * Define a bean of this type to fingerprint differently.
  */
@@ -75,7 +76,8 @@ public class IdempotencyFingerprinter {
 		else {
 			JsonNode tree;
 			try {
-				tree = this.jsonMapper.valueToTree(arguments);
+				tree = this.jsonMapper.valueToTree(operation.messageListener()
+						? MessageListenerCalls.payloads(operation.method(), arguments) : arguments);
 			}
 			catch (JacksonException ex) {
 				throw new IllegalStateException("@Idempotent on " + operation.method().getDeclaringClass().getName()

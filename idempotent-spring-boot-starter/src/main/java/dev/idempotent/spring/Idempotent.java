@@ -22,7 +22,9 @@ import dev.idempotent.core.DuplicatePolicy;
  * duplicate gets the same failure again. If the store fails, the method does not run.
  * <p>
  * Works on any Spring bean method that is called through its proxy (controllers and services).
- * Return values are stored as JSON and read back with the method's declared generic return type.
+ * Return values are stored as JSON and read back with the method's declared generic return type. On
+ * a message listener ({@code @RabbitListener} and friends) a duplicate is not answered but skipped, so
+ * the container acknowledges it, or requeued while its first delivery still runs.
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
@@ -71,7 +73,8 @@ public @interface Idempotent {
 	 * How long a duplicate waits for a running call with its key to finish, then gets its result
 	 * (or runs itself, if the first call failed and released the key), e.g. {@code "2s"}; after that it
 	 * gets {@code 409}. The waiting request holds its thread. Empty or {@code "0s"}: answer {@code 409}
-	 * at once.
+	 * at once; on a message listener, empty means the lease and a second, after which the message is
+	 * requeued.
 	 */
 	String awaitCompletion() default "";
 
@@ -102,5 +105,16 @@ public @interface Idempotent {
 	 * Defaults to {@code idempotent.retention}.
 	 */
 	String retention() default "";
+
+	/**
+	 * Whether the key must be a one-time token issued to the caller for this operation, by
+	 * {@link IdempotenceService#issueToken(String)} or the token endpoint
+	 * ({@code idempotent.token.endpoint.enabled}). The first call consumes the token; a duplicate is
+	 * answered per {@link #onDuplicate()}; a key that is no live token issued to this caller for this
+	 * operation gets {@code 400} and changes nothing. A call released by a system failure leaves the
+	 * token live again, for {@code idempotent.token.ttl}. Requires a {@link #name()}, by which clients
+	 * ask for tokens, and no {@link #scope()}: a token already names one call.
+	 */
+	boolean token() default false;
 
 }

@@ -21,10 +21,12 @@ import org.springframework.context.expression.AnnotatedElementKey;
  * @param fingerprint whether duplicates must be the same request
  * @param webHandler whether the method handles HTTP requests ({@code @RequestMapping}), so its
  * fingerprint covers the request rather than the arguments
+ * @param messageListener whether a listener container calls the method ({@code @RabbitListener} and
+ * friends), so a duplicate is skipped (acknowledged) or redelivered later rather than answered
  * @param policy duplicates, lease, retention, waiting and exceptions
  * @param codec reads and writes the method's outcome
  */
 public record IdempotentOperation(String name, Method method, AnnotatedElementKey methodKey,
 		@Nullable String keyExpression, @Nullable String scopeExpression, String header, boolean fingerprint,
-		boolean webHandler, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
+		boolean webHandler, boolean messageListener, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
 }

@@ -88,22 +88,42 @@ public class IdempotentOperationSource {
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		String where = ClassUtils.getQualifiedMethodName(specific, targetClass);
 		rejectAsynchronous(specific, where);
-		String name = StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
+		String name = annotation.token() ? tokenOperationName(annotation, where)
+				: StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
 		String keyExpression = expression(specific, annotation.key(), where);
 		String scopeExpression = expression(specific, annotation.scope(), where);
 		String header = StringUtils.hasText(annotation.header()) ? annotation.header().trim()
 				: this.properties.getHeader();
 		Duration lease = duration(annotation.lease(), this.properties.getLease(), "lease", where);
 		Duration retention = duration(annotation.retention(), this.properties.getRetention(), "retention", where);
+		boolean messageListener = MessageListenerCalls.isListener(specific);
 		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
-				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where) : Duration.ZERO;
+				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where)
+				: (messageListener ? MessageListenerCalls.awaitCompletion(lease) : Duration.ZERO);
 		ExceptionPolicy exceptions = exceptionPolicy(annotation, where);
 		IdempotencyPolicy policy = new IdempotencyPolicy(annotation.onDuplicate(), lease, retention, awaitCompletion,
-				exceptions);
+				exceptions, annotation.token());
 		boolean webHandler = WEB_PRESENT && Web.isHandler(specific);
 		return new IdempotentOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
-				scopeExpression, header, annotation.fingerprint(), webHandler, policy,
+				scopeExpression, header, annotation.fingerprint(), webHandler, messageListener, policy,
 				this.codecs.forMethod(specific, exceptions));
+	}
+
+	/**
+	 * The operation of an {@link Idempotent#token()} method: its name, by which clients ask for tokens.
+	 * @param where the method, for the message
+	 * @throws IllegalStateException if the annotation has no name, or has a scope
+	 */
+	static String tokenOperationName(Idempotent annotation, String where) {
+		if (!StringUtils.hasText(annotation.name())) {
+			throw new IllegalStateException("@Idempotent(token = true) on " + where
+					+ " needs a name: clients ask for tokens by the operation's name");
+		}
+		if (StringUtils.hasText(annotation.scope())) {
+			throw new IllegalStateException("@Idempotent(token = true) on " + where
+					+ " cannot have a scope: a token names one call already, and is issued without one");
+		}
+		return annotation.name().trim();
 	}
 
 	private @Nullable String expression(Method method, String expression, String where) {

@@ -67,6 +67,8 @@ public class IdempotentProperties {
 
 	private final Redis redis = new Redis();
 
+	private final Token token = new Token();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -157,6 +159,10 @@ public class IdempotentProperties {
 		return this.redis;
 	}
 
+	public Token getToken() {
+		return this.token;
+	}
+
 	private static Duration requirePositive(Duration duration, String property) {
 		if (duration == null || duration.isNegative() || duration.isZero()) {
 			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
@@ -193,6 +199,66 @@ public class IdempotentProperties {
 
 		/** A table in the application's DataSource, written in the caller's transaction when there is one. */
 		JDBC
+
+	}
+
+	/** One-time tokens ({@code idempotent.token.*}). */
+	public static class Token {
+
+		/**
+		 * How long an issued one-time token stays live unless a call consumes it; also how long it is
+		 * live again after the call that consumed it failed and released its claim.
+		 */
+		private Duration ttl = Duration.ofMinutes(10);
+
+		private final Endpoint endpoint = new Endpoint();
+
+		public Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = requirePositive(ttl, "idempotent.token.ttl");
+		}
+
+		public Endpoint getEndpoint() {
+			return this.endpoint;
+		}
+
+	}
+
+	/** The HTTP endpoint that issues one-time tokens ({@code idempotent.token.endpoint.*}). */
+	public static class Endpoint {
+
+		/**
+		 * Whether POST on the path issues one-time tokens to the caller, for an operation named by the
+		 * 'operation' parameter.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Path of the token endpoint.
+		 */
+		private String path = "/idempotency-tokens";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			if (path == null || !path.startsWith("/")) {
+				throw new IllegalArgumentException("idempotent.token.endpoint.path must start with '/', was " + path);
+			}
+			this.path = path;
+		}
 
 	}
 

@@ -13,6 +13,8 @@ import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Size;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -29,6 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class OrderController {
 
+	private static final Logger logger = LoggerFactory.getLogger(OrderController.class);
+
 	private final Map<String, List<Order>> ordersByOwner = new ConcurrentHashMap<>();
 
 	@PostMapping("/orders")
@@ -40,6 +44,8 @@ class OrderController {
 		}
 		Order order = new Order(UUID.randomUUID().toString(), request.sku(), request.quantity(), principal.getName());
 		this.ordersByOwner.computeIfAbsent(principal.getName(), (owner) -> new CopyOnWriteArrayList<>()).add(order);
+		// The logging context names the operation and key (see logging.pattern.level).
+		logger.info("Order {} placed for {}", order.id(), order.owner());
 		return ResponseEntity.created(URI.create("/orders/" + order.id())).body(order);
 	}
 

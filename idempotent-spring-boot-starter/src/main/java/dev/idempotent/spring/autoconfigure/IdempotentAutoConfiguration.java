@@ -15,7 +15,13 @@ import dev.idempotent.spring.IdempotentAdvisor;
 import dev.idempotent.spring.IdempotentInterceptor;
 import dev.idempotent.spring.IdempotentOperationSource;
 import dev.idempotent.spring.IdempotentProperties;
+import dev.idempotent.spring.IdempotentTokenOperations;
 import dev.idempotent.spring.JsonOutcomeCodecFactory;
+import dev.idempotent.spring.observation.IdempotencyObservationConvention;
+import dev.idempotent.spring.observation.IdempotencyObservations;
+import dev.idempotent.spring.observation.IdempotencyStoreObservationConvention;
+import dev.idempotent.spring.observation.ObservedIdempotencyStore;
+import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -50,7 +56,9 @@ public final class IdempotentAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdempotencyEngine idempotencyEngine(ObjectProvider<IdempotencyStore> store, IdempotentProperties properties,
-			ObjectProvider<Clock> clock, LeaseRenewer leaseRenewer) {
+			ObjectProvider<Clock> clock, LeaseRenewer leaseRenewer, IdempotencyObservations observations,
+			ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<IdempotencyStoreObservationConvention> storeConvention) {
 		IdempotencyStore chosen = store.getIfAvailable();
 		if (chosen == null) {
 			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
@@ -58,12 +66,27 @@ public final class IdempotentAutoConfiguration {
 					+ "(spring-boot-starter-data-redis and spring.data.redis.*), the jdbc store a DataSource "
 					+ "(spring-boot-starter-jdbc and spring.datasource.*); or define an IdempotencyStore bean");
 		}
+		ObservationRegistry registry = observationRegistry.getIfAvailable(() -> ObservationRegistry.NOOP);
+		if (!registry.isNoop()) {
+			// Round trips are timed where the engine uses the store: the store bean keeps its own type.
+			chosen = new ObservedIdempotencyStore(chosen, registry, storeConvention.getIfAvailable());
+		}
 		return IdempotencyEngine.builder(chosen)
+			.listener(observations)
 			.keys(new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()))
 			.clock(clock.getIfAvailable(Clock::systemUTC))
 			.leaseRenewer(leaseRenewer)
 			.maxOutcomeSize((int) properties.getMaxOutcomeSize().toBytes())
+			.tokenTtl(properties.getToken().getTtl())
 			.build();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyObservations idempotencyObservations(ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<IdempotencyObservationConvention> convention) {
+		return new IdempotencyObservations(observationRegistry.getIfAvailable(() -> ObservationRegistry.NOOP),
+				convention.getIfAvailable());
 	}
 
 	// One thread renews the leases of every running call; closed with the context.
@@ -107,8 +130,9 @@ public final class IdempotentAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdempotentInterceptor idempotentInterceptor(IdempotencyEngine engine, IdempotentOperationSource operations,
-			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers, IdempotencyFingerprinter fingerprints) {
-		return new IdempotentInterceptor(engine, operations, keys, callers, fingerprints);
+			IdempotencyKeyResolver keys, IdempotencyCallerResolver callers, IdempotencyFingerprinter fingerprints,
+			IdempotencyObservations observations) {
+		return new IdempotentInterceptor(engine, operations, keys, callers, fingerprints, observations);
 	}
 
 	// Static and lazy: advisors are created before most beans, and this one must not drag the
@@ -122,8 +146,15 @@ public final class IdempotentAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	IdempotenceService idempotenceService(IdempotencyEngine engine) {
-		return new IdempotenceService(engine);
+	IdempotentTokenOperations idempotentTokenOperations() {
+		return new IdempotentTokenOperations();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotenceService idempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
+			IdempotentTokenOperations tokenOperations) {
+		return new IdempotenceService(engine, callers, tokenOperations);
 	}
 
 }

@@ -1,8 +1,11 @@
 package dev.idempotent.spring.autoconfigure;
 
+import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.spring.web.IdempotencyProblemHandler;
+import dev.idempotent.spring.web.IdempotencyTokenController;
 import dev.idempotent.spring.web.IdempotentRequestBodyAdvice;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -12,8 +15,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.web.servlet.DispatcherServlet;
 
 /**
- * Problem details for library exceptions in a servlet web application, and the request body kept for
- * fingerprints.
+ * Problem details for library exceptions in a servlet web application, the request body kept for
+ * fingerprints, and the token endpoint when it is enabled.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -30,6 +33,13 @@ class IdempotentWebConfiguration {
 	@ConditionalOnMissingBean
 	IdempotentRequestBodyAdvice idempotentRequestBodyAdvice() {
 		return new IdempotentRequestBodyAdvice();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty("idempotent.token.endpoint.enabled")
+	IdempotencyTokenController idempotencyTokenController(IdempotenceService idempotenceService) {
+		return new IdempotencyTokenController(idempotenceService);
 	}
 
 }

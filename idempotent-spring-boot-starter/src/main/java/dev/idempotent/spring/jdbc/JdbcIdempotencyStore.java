@@ -41,6 +41,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * takes it over, and {@link #purgeExpired()} deletes such rows in batches, off the request path.
  * Every write after the claim is guarded by the owner token.
  * <p>
+ * A live one-time token is a row in state {@code TOKEN} under the storage key its call will claim.
+ * Claiming it is one {@code UPDATE} of that row into the record, so a token is consumed exactly once;
+ * in a transaction, a rollback gives the token back.
+ * <p>
  * <h2>Transactional mode</h2>
  * Statements run through a {@link JdbcTemplate}, so when a call runs inside a Spring transaction on
  * the same {@link DataSource}, its claim and its completion are written in that transaction and
@@ -64,6 +68,11 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 	private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
 	private static final String IN_PROGRESS = RecordState.IN_PROGRESS.name();
+
+	private static final String TOKEN = "TOKEN";
+
+	// The owner column of a live token: no claim's owner, and not empty, which some databases store as NULL.
+	private static final String TOKEN_OWNER = "-";
 
 	private static final int CLAIM_ATTEMPTS = 10;
 
@@ -113,7 +122,12 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-		ClaimResult result = retryingDeadlocks(() -> claim(key, owner, fingerprint, lease));
+		return claimBound(key, owner, () -> claim(key, owner, fingerprint, lease));
+	}
+
+	// A claim acquired in the caller's transaction is bound to it.
+	private ClaimResult claimBound(String key, String owner, Supplier<ClaimResult> claim) {
+		ClaimResult result = retryingDeadlocks(claim);
 		if (result.isAcquired() && inTransaction()) {
 			bindToTransaction(key, owner);
 		}
@@ -160,6 +174,53 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 		}
 		throw new IllegalStateException("Could not claim or read idempotency key '" + key + "' in " + CLAIM_ATTEMPTS
 				+ " attempts: it changes hands too fast");
+	}
+
+	@Override
+	public boolean issueToken(String key, Duration ttl) {
+		long now = this.clock.millis();
+		try {
+			return retryingDeadlocks(
+					() -> this.jdbc.update(statements().issueToken, key, TOKEN_OWNER, now, now + ttl.toMillis()) == 1);
+		}
+		catch (DuplicateKeyException ex) {
+			return false;
+		}
+	}
+
+	@Override
+	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		return claimBound(key, owner, () -> claimToken(key, owner, fingerprint, lease));
+	}
+
+	private ClaimResult claimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		Statements sql = statements();
+		for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+			long now = this.clock.millis();
+			if (this.jdbc.update(sql.claimToken, owner, fingerprint, now, now + lease.toMillis(), key, now) == 1) {
+				return ClaimResult.acquired();
+			}
+			List<Row> holder = this.jdbc.query(sql.readForClaim, this::toRow, key);
+			if (holder.isEmpty() || holder.get(0).expiresAt() <= now) {
+				return ClaimResult.noLiveToken();
+			}
+			IdempotencyRecord record = holder.get(0).record();
+			if (record != null) {
+				return ClaimResult.existing(record);
+			}
+			// A released claim turned back into a token between the update and the read: try again.
+		}
+		throw new IllegalStateException("Could not claim or read idempotency token '" + key + "' in "
+				+ CLAIM_ATTEMPTS + " attempts: it changes hands too fast");
+	}
+
+	@Override
+	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		return retryingDeadlocks(() -> {
+			long now = this.clock.millis();
+			return this.jdbc.update(statements().releaseToken, TOKEN_OWNER, now, now + ttl.toMillis(), key, owner,
+					leaseCheckTime(key, owner)) == 1;
+		});
 	}
 
 	private boolean insert(Statements sql, String key, String owner, @Nullable String fingerprint, long now,
@@ -262,9 +323,11 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 	@Override
 	public Optional<IdempotencyRecord> find(String key) {
 		long now = this.clock.millis();
-		return this.jdbc.query(statements().find, this::toRecord, key)
+		return this.jdbc.query(statements().find, this::toRow, key)
 			.stream()
-			.filter((record) -> record.expiresAt().toEpochMilli() > now)
+			.filter((row) -> row.expiresAt() > now)
+			.map(Row::record)
+			.filter(Objects::nonNull)
 			.findFirst();
 	}
 
@@ -288,6 +351,14 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 		}
 		while (deleted == PURGE_BATCH);
 		return total;
+	}
+
+	/** A row as read: a record, or a live token ({@code record} is {@code null}), expiring at the time given. */
+	private record Row(@Nullable IdempotencyRecord record, long expiresAt) {
+	}
+
+	private Row toRow(ResultSet rs, int row) throws SQLException {
+		return new Row(TOKEN.equals(rs.getString("state")) ? null : toRecord(rs, row), rs.getLong("expires_at"));
 	}
 
 	private IdempotencyRecord toRecord(ResultSet rs, int row) throws SQLException {
@@ -346,6 +417,12 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 
 		final String purge;
 
+		final String issueToken;
+
+		final String claimToken;
+
+		final String releaseToken;
+
 		Statements(JdbcDialect dialect, String table) {
 			String owned = " WHERE storage_key = ? AND owner_token = ? AND state = '" + IN_PROGRESS
 					+ "' AND expires_at > ?";
@@ -359,6 +436,13 @@ public class JdbcIdempotencyStore implements IdempotencyStore {
 			this.delete = "DELETE FROM " + table + " WHERE storage_key = ? AND expires_at > ?";
 			this.find = dialect.find(table);
 			this.purge = dialect.purge(table);
+			this.issueToken = "INSERT INTO " + table + " (" + JdbcDialect.COLUMNS + ") VALUES (?, '" + TOKEN
+					+ "', ?, NULL, ?, ?, NULL)";
+			this.claimToken = "UPDATE " + table + " SET state = '" + IN_PROGRESS
+					+ "', owner_token = ?, fingerprint = ?, created_at = ?, expires_at = ? WHERE storage_key = ? "
+					+ "AND state = '" + TOKEN + "' AND expires_at > ?";
+			this.releaseToken = "UPDATE " + table + " SET state = '" + TOKEN
+					+ "', owner_token = ?, fingerprint = NULL, created_at = ?, expires_at = ?" + owned;
 		}
 
 	}

@@ -36,6 +36,10 @@ import org.springframework.data.redis.core.script.RedisScript;
  * run with EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot. Every
  * write sets a TTL: the lease while in progress, the retention once completed. Owner checks happen
  * inside the scripts, so a caller whose lease lapsed can never change a newer claim.
+ * <p>
+ * A live one-time token is a hash holding only {@code state = TOKEN} under the storage key its call
+ * will claim, with the token's time to live. Claiming it turns that hash into the record, in one
+ * script on one key, so a token is consumed exactly once.
  * <h2>Durability</h2>
  * Redis replicates asynchronously: a write acknowledged by the master can be lost if the master
  * fails before a replica received it, and a replica promoted by Sentinel then lets a duplicate run.
@@ -64,6 +68,43 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
 			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
 			""", List.class);
+
+	// Returns {} when the token was consumed, {'NO_TOKEN'} when there is none, else the holder as CLAIM.
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> CLAIM_TOKEN = RedisScript.of("""
+			local state = redis.call('HGET', KEYS[1], 'state')
+			if state == 'TOKEN' then
+				redis.call('HSET', KEYS[1], 'state', 'IN_PROGRESS', 'owner', ARGV[1], 'fingerprint', ARGV[2],
+					'created', ARGV[3])
+				redis.call('PEXPIRE', KEYS[1], ARGV[4])
+				return {}
+			end
+			if not state then
+				return {'NO_TOKEN'}
+			end
+			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
+			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
+			""", List.class);
+
+	private static final RedisScript<Long> ISSUE_TOKEN = RedisScript.of("""
+			if redis.call('EXISTS', KEYS[1]) == 1 then
+				return 0
+			end
+			redis.call('HSET', KEYS[1], 'state', 'TOKEN')
+			redis.call('PEXPIRE', KEYS[1], ARGV[1])
+			return 1
+			""", Long.class);
+
+	private static final RedisScript<Long> RELEASE_TOKEN = RedisScript.of("""
+			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
+			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
+				return 0
+			end
+			redis.call('DEL', KEYS[1])
+			redis.call('HSET', KEYS[1], 'state', 'TOKEN')
+			redis.call('PEXPIRE', KEYS[1], ARGV[2])
+			return 1
+			""", Long.class);
 
 	private static final RedisScript<Long> COMPLETE = RedisScript.of("""
 			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
@@ -97,6 +138,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				return {}
 			end
 			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
+			if r[1] == 'TOKEN' then
+				return {}
+			end
 			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
 			""", List.class);
 
@@ -143,16 +187,39 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		return claim(CLAIM, key, owner, fingerprint, lease, () -> release(key, owner));
+	}
+
+	@Override
+	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		// A claim the replicas did not acknowledge gives its token back; the store does not know the
+		// token's time to live, so it lives one lease, ample for the retry its 503 invites.
+		return claim(CLAIM_TOKEN, key, owner, fingerprint, lease, () -> releaseTokenClaim(key, owner, lease));
+	}
+
+	@Override
+	public boolean issueToken(String key, Duration ttl) {
+		return isOne(this.redis.execute(ISSUE_TOKEN, List.of(key), Long.toString(ttl.toMillis())));
+	}
+
+	@Override
+	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		return isOne(this.redis.execute(RELEASE_TOKEN, List.of(key), owner, Long.toString(ttl.toMillis())));
+	}
+
+	@SuppressWarnings("rawtypes")
+	private ClaimResult claim(RedisScript<List> script, String key, String owner, @Nullable String fingerprint,
+			Duration lease, Runnable undo) {
 		Object[] args = { owner, (fingerprint != null) ? fingerprint : "", Long.toString(this.clock.millis()),
 				Long.toString(lease.toMillis()) };
 		if (this.minReplicasAcked == 0) {
-			return toClaimResult(key, this.redis.execute(CLAIM, List.of(key), args));
+			return toClaimResult(key, this.redis.execute(script, List.of(key), args));
 		}
-		Acknowledged acknowledged = runAndWait(CLAIM, key, args);
+		Acknowledged acknowledged = runAndWait(script, key, args);
 		ClaimResult claim = toClaimResult(key, (List<?>) acknowledged.result());
 		if (claim.isAcquired() && acknowledged.replicas() < this.minReplicasAcked) {
 			// Fail closed: a failover could forget this claim, and a duplicate would run again.
-			release(key, owner);
+			undo.run();
 			throw new IllegalStateException("Idempotency claim acknowledged by " + acknowledged.replicas() + " of "
 					+ this.minReplicasAcked + " required Redis replicas within " + this.replicaAckTimeout);
 		}
@@ -162,6 +229,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	private ClaimResult toClaimResult(String key, @Nullable List<?> holder) {
 		if (holder == null || holder.isEmpty()) {
 			return ClaimResult.acquired();
+		}
+		if (holder.size() == 1) {
+			return ClaimResult.noLiveToken();
 		}
 		return ClaimResult.existing(toRecord(key, holder));
 	}

@@ -8,9 +8,11 @@ import dev.idempotent.core.IdempotencyException;
 import dev.idempotent.core.IdempotencyKeyReusedException;
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.InvalidIdempotencyKeyException;
+import dev.idempotent.core.InvalidIdempotencyTokenException;
 import dev.idempotent.core.MissingIdempotencyKeyException;
 import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
+import dev.idempotent.core.UnknownTokenOperationException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -82,6 +84,12 @@ public class IdempotencyProblemHandler {
 			}
 			if (ex instanceof InvalidIdempotencyKeyException) {
 				return new Problem(HttpStatus.BAD_REQUEST, "invalid-key", "Idempotency key invalid");
+			}
+			if (ex instanceof InvalidIdempotencyTokenException) {
+				return new Problem(HttpStatus.BAD_REQUEST, "invalid-token", "Idempotency token invalid");
+			}
+			if (ex instanceof UnknownTokenOperationException) {
+				return new Problem(HttpStatus.BAD_REQUEST, "unknown-operation", "No such token operation");
 			}
 			if (ex instanceof RequestInProgressException) {
 				return new Problem(HttpStatus.CONFLICT, "request-in-progress", "Request in progress");

@@ -136,7 +136,8 @@ class IdempotentAutoConfigurationTests {
 	@Test
 	void everyAutoConfiguredBeanIsConditionalOnMissingBean() {
 		List<String> unconditional = new ArrayList<>();
-		for (Class<?> configuration : List.of(IdempotentAutoConfiguration.class, IdempotentWebConfiguration.class)) {
+		for (Class<?> configuration : List.of(IdempotentAutoConfiguration.class, IdempotentWebConfiguration.class,
+				IdempotencyEndpointAutoConfiguration.class)) {
 			for (Method method : configuration.getDeclaredMethods()) {
 				if (method.isAnnotationPresent(Bean.class) && !method.isAnnotationPresent(ConditionalOnMissingBean.class)) {
 					unconditional.add(method.toString());

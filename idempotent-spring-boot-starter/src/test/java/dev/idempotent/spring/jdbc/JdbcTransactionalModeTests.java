@@ -128,6 +128,24 @@ abstract class JdbcTransactionalModeTests {
 	}
 
 	@Test
+	void aFailedCommitGivesTheConsumedTokenBackSoTheRetryRunsWithIt() {
+		String token = this.idempotence.issueToken("tokenTransfer", null).token();
+		assertThatIllegalStateException().isThrownBy(() -> this.ledger.transferWithToken(token,
+				() -> failBeforeCommit("disk full at commit")))
+			.withMessage("disk full at commit");
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM test_ledger WHERE transfer_id = ?", Integer.class,
+				token)).as("the business write rolled back").isZero();
+
+		assertThat(this.ledger.transferWithToken(token, () -> {
+		})).isEqualTo("moved by token");
+		assertThat(this.ledger.transferWithToken(token, () -> {
+		})).as("replayed").isEqualTo("moved by token");
+		assertThat(this.ledger.executions(token)).as("the rolled-back run and the retry").isEqualTo(2);
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM test_ledger WHERE transfer_id = ?", Integer.class,
+				token)).as("the money moved once").isEqualTo(1);
+	}
+
+	@Test
 	void anOutcomeThatCannotBeStoredRollsTheBusinessWriteBackSoTheRetryRunsOnce() {
 		refuseOutcomesContaining(this.jdbc, "moved 666");
 		try {
@@ -335,6 +353,15 @@ abstract class JdbcTransactionalModeTests {
 			this.executions.computeIfAbsent(transferId, (id) -> new AtomicInteger()).incrementAndGet();
 			afterWrite.run();
 			return "moved " + amount;
+		}
+
+		@Transactional
+		@Idempotent(name = "tokenTransfer", token = true, key = "#token")
+		public String transferWithToken(String token, Runnable afterWrite) {
+			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, 1)", token);
+			this.executions.computeIfAbsent(token, (id) -> new AtomicInteger()).incrementAndGet();
+			afterWrite.run();
+			return "moved by token";
 		}
 
 		@Transactional

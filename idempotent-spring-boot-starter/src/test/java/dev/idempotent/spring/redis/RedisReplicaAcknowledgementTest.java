@@ -78,6 +78,7 @@ class RedisReplicaAcknowledgementTest {
 	void withoutAReplicaAClaimFailsClosedOnlyWhenAcknowledgementsAreRequired() {
 		RedisIdempotencyStore asynchronous = store(0);
 		RedisIdempotencyStore acknowledged = store(1);
+		String token = this.key + ":token";
 		sentinel.stop(sentinel.replicaPort());
 		try {
 			String unreplicated = this.key + ":async";
@@ -90,6 +91,11 @@ class RedisReplicaAcknowledgementTest {
 				.withMessageContaining("acknowledged by 0 of 1 required Redis replicas");
 			assertThat(acknowledged.find(this.key)).as("the unacknowledged claim was released, so a retry can run")
 				.isEmpty();
+
+			assertThat(acknowledged.issueToken(token, LEASE)).isTrue();
+			assertThatIllegalStateException()
+				.isThrownBy(() -> acknowledged.tryClaimToken(token, "owner-1", null, LEASE))
+				.withMessageContaining("acknowledged by 0 of 1 required Redis replicas");
 		}
 		finally {
 			sentinel.restart(sentinel.replicaPort());
@@ -97,6 +103,9 @@ class RedisReplicaAcknowledgementTest {
 		}
 		assertThat(acknowledged.tryClaim(this.key, "owner-2", null, LEASE).isAcquired())
 			.as("with the replica back, the retry claims the key")
+			.isTrue();
+		assertThat(acknowledged.tryClaimToken(token, "owner-2", null, LEASE).isAcquired())
+			.as("the unacknowledged token claim gave its token back, so the retry runs with it")
 			.isTrue();
 	}
 
