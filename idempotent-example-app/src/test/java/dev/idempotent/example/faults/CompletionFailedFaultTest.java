@@ -21,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Redis cut off under load while orders are running, so their completions cannot be stored: each
- * such caller still gets its order (201, run once), and an ERROR log names its key for repair. The
- * claim of such a key stays until its lease lapses; until then a retry answers 409, and no order runs
- * twice.
+ * such caller still gets its order (201, run once), an ERROR log names its key for repair, and the
+ * {@code completion_failed} outcome is counted. The claim of such a key stays until its lease lapses;
+ * until then a retry answers 409, and no order runs twice.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CompletionFailedFaultTest extends RedisFaultTests {
@@ -35,6 +35,7 @@ class CompletionFailedFaultTest extends RedisFaultTests {
 
 	@Test
 	void callersWhoseCompletionFailsGetTheirOrderAndTheLogNamesTheirKeys(CapturedOutput output) throws Exception {
+		double countedBefore = completionFailuresCounted();
 		try (OrderLoad load = load("completion-failed", 300)) {
 			load.start();
 			Fault fault = inject(load, PHASE, () -> {
@@ -51,13 +52,18 @@ class CompletionFailedFaultTest extends RedisFaultTests {
 			answers.forEach((key, attempts) -> assertThat(attempts)
 				.as("the caller of %s got its order although its completion failed", key)
 				.anySatisfy((attempt) -> assertThat(attempt.isFresh()).isTrue()));
-			// Merge point, metrics branch: assert here that the counter idempotency.requests{operation=orders,
-			// outcome=completion_failed} rose by logged.size().
+			assertThat(completionFailuresCounted() - countedBefore)
+				.as("idempotency.requests{operation=orders, outcome=completion_failed}")
+				.isEqualTo(logged.size());
 			assertRefusedThroughout(fault);
 			Tally tally = load.verify(Map.of(0, load.ordersOn(http())));
 			tally.report(String.format("Redis cut off with %d or more orders running: %d completions failed, "
 					+ "each answered 201 and logged at ERROR with its key", RUNNING, logged.size()));
 		}
+	}
+
+	private double completionFailuresCounted() {
+		return http().metricCount("idempotency.requests", "operation:orders", "outcome:completion_failed");
 	}
 
 	private static Set<String> completionFailures(CapturedOutput output) {
