@@ -1,10 +1,7 @@
 package dev.idempotent.example;
 
-import java.io.File;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -57,16 +54,15 @@ class CrashRecoveryHttpTest {
 
 	@Test
 	void callKilledMidwayIsRetryableAfterTheLeaseAndRunsOnce() throws Exception {
-		int otherPort = TestRedis.freePort();
-		Process other = startOtherInstance(otherPort);
-		try {
-			ExampleHttpClient otherHttp = new ExampleHttpClient(otherPort);
-			awaitUp(other, otherHttp);
+		try (ExampleProcess other = ExampleProcess.start("crash-test-other-instance",
+				"--spring.data.redis.host=" + TestRedis.endpoint().host(),
+				"--spring.data.redis.port=" + TestRedis.endpoint().port(), "--idempotent.key-prefix=" + PREFIX,
+				"--idempotent.lease=" + LEASE)) {
+			ExampleHttpClient otherHttp = other.http();
 			String key = UUID.randomUUID().toString();
 			CompletableFuture.runAsync(() -> otherHttp.post("alice", "/orders", key, ORDER));
 			awaitRunningFor("alice", key, Duration.ofSeconds(1));
-			other.destroyForcibly();
-			assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+			other.kill();
 
 			ExampleHttpClient http = new ExampleHttpClient(this.port);
 			int before = http.count("alice", "/orders");
@@ -90,9 +86,6 @@ class CrashRecoveryHttpTest {
 			assertThat(json(again)).isEqualTo(json(retried));
 			assertThat(http.count("alice", "/orders")).as("exactly one order").isEqualTo(before + 1);
 		}
-		finally {
-			other.destroyForcibly();
-		}
 	}
 
 	@Test
@@ -110,35 +103,6 @@ class CrashRecoveryHttpTest {
 		HttpResponse<String> replay = http.post("bob", "/orders", key, slow);
 		assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 		assertThat(http.count("bob", "/orders")).isEqualTo(before + 1);
-	}
-
-	private Process startOtherInstance(int otherPort) throws Exception {
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		File log = Path.of("target", "crash-test-other-instance.log").toFile();
-		return new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-				ExampleApplication.class.getName(), "--server.port=" + otherPort,
-				"--spring.data.redis.host=" + TestRedis.endpoint().host(),
-				"--spring.data.redis.port=" + TestRedis.endpoint().port(), "--idempotent.key-prefix=" + PREFIX,
-				"--idempotent.lease=" + LEASE))
-			.redirectErrorStream(true)
-			.redirectOutput(log)
-			.start();
-	}
-
-	private static void awaitUp(Process other, ExampleHttpClient otherHttp) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-		while (true) {
-			assertThat(other.isAlive()).as("the other instance starts (see target/crash-test-other-instance.log)")
-				.isTrue();
-			assertThat(System.nanoTime()).as("the other instance answers").isLessThan(deadline);
-			try {
-				otherHttp.count("alice", "/orders");
-				return;
-			}
-			catch (RuntimeException ex) {
-				Thread.sleep(200); // Not listening yet.
-			}
-		}
 	}
 
 	// Watches an order's claim, from the moment it appears, until the order has run that long.

@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A real HTTP client for the example service, logging in as one of its demo users. */
-final class ExampleHttpClient {
+public final class ExampleHttpClient {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -25,11 +25,11 @@ final class ExampleHttpClient {
 
 	private final URI base;
 
-	ExampleHttpClient(int port) {
+	public ExampleHttpClient(int port) {
 		this.base = URI.create("http://127.0.0.1:" + port);
 	}
 
-	HttpResponse<String> post(String user, String path, @Nullable String key, String json) {
+	public HttpResponse<String> post(String user, String path, @Nullable String key, String json) {
 		return post(user, path, key, "application/json", json);
 	}
 
@@ -49,7 +49,7 @@ final class ExampleHttpClient {
 			.build());
 	}
 
-	HttpResponse<String> get(String user, String path) {
+	public HttpResponse<String> get(String user, String path) {
 		return send(request(user, path).GET().build());
 	}
 
@@ -114,7 +114,7 @@ final class ExampleHttpClient {
 	}
 
 	/** How many items {@code GET path} lists for the user. */
-	int count(String user, String path) {
+	public int count(String user, String path) {
 		HttpResponse<String> response = get(user, path);
 		if (response.statusCode() != 200) {
 			throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
@@ -126,7 +126,7 @@ final class ExampleHttpClient {
 	 * The count of a timer or counter in {@code /actuator/metrics} with the given tags ({@code name:value}),
 	 * read as {@code admin}; 0 while it has not been recorded.
 	 */
-	double metricCount(String metric, String... tags) {
+	public double metricCount(String metric, String... tags) {
 		StringBuilder path = new StringBuilder("/actuator/metrics/").append(metric);
 		for (int i = 0; i < tags.length; i++) {
 			path.append((i == 0) ? "?" : "&").append("tag=").append(tags[i]);
@@ -146,7 +146,7 @@ final class ExampleHttpClient {
 		throw new IllegalStateException("No COUNT in " + response.body());
 	}
 
-	static JsonNode json(HttpResponse<String> response) {
+	public static JsonNode json(HttpResponse<String> response) {
 		return JSON.readTree(response.body());
 	}
 

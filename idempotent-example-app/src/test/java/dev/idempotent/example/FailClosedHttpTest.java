@@ -62,7 +62,7 @@ class FailClosedHttpTest {
 	}
 
 	@Test
-	void redisUnreachableIs503AndRunsNothingThenTheNextRequestWorks() {
+	void redisUnreachableIs503AndRunsNothingThenTheNextRequestWorks(CapturedOutput output) {
 		ExampleHttpClient http = new ExampleHttpClient(this.port);
 		assertThat(http.post("alice", "/orders", UUID.randomUUID().toString(), ORDER).statusCode()).isEqualTo(201);
 		int before = http.count("alice", "/orders");
@@ -81,6 +81,8 @@ class FailClosedHttpTest {
 			}
 			assertThat(http.count("alice", "/orders")).as("no order created while Redis is unreachable")
 				.isEqualTo(before);
+			assertThat(output).as("one WARN line per refused request, naming the cause")
+				.containsPattern("WARN .*answered 503 without running POST /orders: \\S+Exception");
 		}
 		finally {
 			proxy.restore();

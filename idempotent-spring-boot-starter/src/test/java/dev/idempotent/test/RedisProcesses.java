@@ -33,12 +33,12 @@ import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 
 /**
- * Real {@code redis-server} processes on loopback, started by the tests themselves: a three-master
- * Cluster and a Sentinel setup (one master, one replica, one sentinel). The binary is, in this order:
- * the path in system property {@value #SERVER_PROPERTY} or environment variable {@value #SERVER_ENV};
- * a {@code redis-server} on the {@code PATH}; the binary shipped in the embedded-redis jar (6.2).
- * Each setup lives in a temporary directory of its own and is torn down by {@link #close()}, or at
- * the latest when the test JVM exits.
+ * Real {@code redis-server} processes on loopback, started by the tests themselves: a standalone
+ * server, a three-master Cluster and a Sentinel setup (one master, one replica, one sentinel). The
+ * binary is, in this order: the path in system property {@value #SERVER_PROPERTY} or environment
+ * variable {@value #SERVER_ENV}; a {@code redis-server} on the {@code PATH}; the binary shipped in the
+ * embedded-redis jar (6.2). Each setup lives in a temporary directory of its own and is torn down by
+ * {@link #close()}, or at the latest when the test JVM exits.
  */
 public class RedisProcesses implements AutoCloseable {
 
@@ -102,13 +102,16 @@ public class RedisProcesses implements AutoCloseable {
 		}
 	}
 
-	/** Starts a redis-server with the given arguments (after its port) and waits until it answers. */
+	/**
+	 * Starts a redis-server on loopback, without persistence unless the arguments turn it on (they
+	 * come last, so they override the defaults), and waits until it answers.
+	 */
 	protected void startServer(int port, String... arguments) {
 		List<String> command = new ArrayList<>(List.of(redisServer().getAbsolutePath()));
-		command.addAll(List.of(arguments));
 		command.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
 				"--appendonly", "no", "--dir", this.directory.toString(), "--logfile",
 				this.directory.resolve("redis-" + port + ".log").toString()));
+		command.addAll(List.of(arguments));
 		this.commands.put(port, command);
 		start(port);
 	}
@@ -213,6 +216,29 @@ public class RedisProcesses implements AutoCloseable {
 		catch (IllegalStateException ex) {
 			// The JVM is exiting: this is the hook.
 		}
+	}
+
+	/**
+	 * One server of the tests' own, which a test may kill and start again ({@link #stop(int)},
+	 * {@link #restart(int)}) without disturbing a Redis other tests share.
+	 */
+	public static final class Standalone extends RedisProcesses {
+
+		private final int port = TestRedis.freePort();
+
+		/**
+		 * Starts the server.
+		 * @param arguments settings on top of the defaults, e.g. {@code "--appendonly", "yes"}
+		 */
+		public Standalone(String... arguments) {
+			super("standalone");
+			startServer(this.port, arguments);
+		}
+
+		public int port() {
+			return this.port;
+		}
+
 	}
 
 	/** A three-master Redis Cluster, slots split evenly, no replicas. */

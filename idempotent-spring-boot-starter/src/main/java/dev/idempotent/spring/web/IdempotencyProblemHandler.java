@@ -49,7 +49,7 @@ public class IdempotencyProblemHandler {
 		if (ex instanceof IdempotencyStorageUnavailableException) {
 			// One line per refused request; the stack trace only on demand, as an outage repeats it.
 			logger.warn("Idempotency storage unavailable; answered 503 without running {} {}: {}", request.getMethod(),
-					request.getRequestURI(), ex.getCause());
+					request.getRequestURI(), String.valueOf(ex.getCause()));
 			logger.debug("Idempotency storage failure", ex);
 		}
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(problem.status(), ex.getMessage());
