@@ -3,7 +3,6 @@ package dev.idempotent.example;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 
-import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +26,7 @@ class BenchEndpointsHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> "example-bench-test-" + UUID.randomUUID() + ":");
+		ExampleRedis.register(registry, "example-bench-test-" + UUID.randomUUID() + ":");
 	}
 
 	@LocalServerPort

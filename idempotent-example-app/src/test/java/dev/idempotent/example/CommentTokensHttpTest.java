@@ -8,7 +8,6 @@ import java.util.UUID;
 
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.spring.IdempotenceService;
-import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.ConcurrentCallers;
 import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,9 +37,7 @@ class CommentTokensHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> PREFIX);
+		ExampleRedis.register(registry, PREFIX);
 	}
 
 	@LocalServerPort

@@ -40,9 +40,7 @@ class CrashRecoveryHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> PREFIX);
+		ExampleRedis.register(registry, PREFIX);
 		registry.add("idempotent.lease", () -> LEASE);
 	}
 

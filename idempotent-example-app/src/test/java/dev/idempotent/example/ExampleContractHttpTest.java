@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
-import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.ConcurrentCallers;
 import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,9 +38,7 @@ class ExampleContractHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> PREFIX);
+		ExampleRedis.register(registry, PREFIX);
 		// Long enough that a double-clicked transfer always sees the first one finish.
 		registry.add("example.transfers.await-completion", () -> "30s");
 	}

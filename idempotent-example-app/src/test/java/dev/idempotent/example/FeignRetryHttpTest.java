@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.client.feign.IdempotencyKeyRequestInterceptor;
 import dev.idempotent.core.IdempotencyKeys;
-import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.Poll;
 import feign.Client;
 import feign.Feign;
@@ -63,9 +62,7 @@ class FeignRetryHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> PREFIX);
+		ExampleRedis.register(registry, PREFIX);
 	}
 
 	@LocalServerPort

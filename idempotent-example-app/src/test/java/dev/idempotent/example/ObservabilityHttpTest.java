@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
-import dev.idempotent.test.TestRedis;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,9 +39,7 @@ class ObservabilityHttpTest {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> PREFIX);
+		ExampleRedis.register(registry, PREFIX);
 	}
 
 	@LocalServerPort

@@ -5,7 +5,6 @@ import java.util.UUID;
 import dev.idempotent.core.RecordState;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.test.TestRabbit;
-import dev.idempotent.test.TestRedis;
 import dev.idempotent.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -40,9 +39,7 @@ class ShipmentsRabbitHttpTest {
 	@DynamicPropertySource
 	static void servers(DynamicPropertyRegistry registry) {
 		TestRabbit.register(registry);
-		registry.add("spring.data.redis.host", () -> TestRedis.endpoint().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.endpoint().port());
-		registry.add("idempotent.key-prefix", () -> "shipments-test-" + UUID.randomUUID() + ":");
+		ExampleRedis.register(registry, "shipments-test-" + UUID.randomUUID() + ":");
 		registry.add("example.shipments.queue", () -> QUEUE);
 	}
 
