@@ -49,6 +49,10 @@ class EmbeddedRedisStartupTest {
 		assertThat(this.context.getBeanNamesForType(DataSource.class))
 			.as("the JDBC starter is on the class path, but no database is configured")
 			.isEmpty();
+		assertThat(this.context.containsBean("rabbitHealthContributor"))
+			.as("the AMQP starter is on the class path, but no broker is configured: no health check of a "
+					+ "broker on localhost")
+			.isFalse();
 		int redisPort = this.embeddedRedis.ports().get(0);
 		assertThat(output).contains("started an embedded redis-server on 127.0.0.1:" + redisPort)
 			.contains("Idempotency records in Redis at 127.0.0.1:" + redisPort);
