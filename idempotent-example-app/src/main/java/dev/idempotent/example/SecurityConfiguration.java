@@ -14,14 +14,16 @@ import org.springframework.security.web.SecurityFilterChain;
  * HTTP Basic with two demo users. Idempotency records are scoped by the user, so the same key sent
  * by alice and by bob means two operations. The actuator (metrics, Prometheus, the idempotency
  * endpoint, which reads and deletes any user's records) is for the operator {@code admin} only;
- * health is open to load balancers.
+ * health is open to load balancers. The load-run endpoints under {@code /bench} are open too: HTTP
+ * Basic checks a password hash on every request (tens of milliseconds of CPU, as the in-memory users'
+ * passwords are upgraded to BCrypt at first login), which would hide what the load run measures.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
 	@Bean
 	SecurityFilterChain api(HttpSecurity http) throws Exception {
-		return http.authorizeHttpRequests((requests) -> requests.requestMatchers("/error", "/actuator/health")
+		return http.authorizeHttpRequests((requests) -> requests.requestMatchers("/error", "/actuator/health", "/bench/**")
 			.permitAll()
 			.requestMatchers("/actuator/**")
 			.hasRole("ADMIN")

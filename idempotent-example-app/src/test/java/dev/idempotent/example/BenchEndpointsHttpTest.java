@@ -68,10 +68,16 @@ class BenchEndpointsHttpTest {
 	}
 
 	@Test
-	void bothNeedTheSameAuthentication() {
+	void bothAreOpenSoTheLoadRunMeasuresNoPasswordCheck() {
 		String key = UUID.randomUUID().toString();
-		assertThat(this.http.postAnonymously("/bench/plain", key, ITEM).statusCode()).isEqualTo(401);
-		assertThat(this.http.postAnonymously("/bench/idempotent", key, ITEM).statusCode()).isEqualTo(401);
+		HttpResponse<String> plain = this.http.postAnonymously("/bench/plain", key, ITEM);
+		HttpResponse<String> first = this.http.postAnonymously("/bench/idempotent", key, ITEM);
+		HttpResponse<String> retry = this.http.postAnonymously("/bench/idempotent", key, ITEM);
+		assertThat(plain.statusCode()).isEqualTo(201);
+		assertThat(json(plain).get("owner").asString()).isEqualTo("anonymous");
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(json(retry)).isEqualTo(json(first));
 	}
 
 }
