@@ -36,8 +36,10 @@ end
 function request()
   sent = sent + 1
   local n = sent
-  if every > 0 and n % every == 0 and n > LAG then
-    n = n - LAG
+  if every > 1 and n % every == 0 and n > LAG + 1 then
+    -- The key of request n - LAG - 1, which is never a multiple of every itself, so it was sent
+    -- with its own key (n - LAG would be a duplicate's number, whose key was never sent).
+    n = n - LAG - 1
   end
   headers["Idempotency-Key"] = prefix .. n
   return wrk.format("POST", nil, headers, body)
