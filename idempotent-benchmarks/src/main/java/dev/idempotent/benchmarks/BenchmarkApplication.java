@@ -3,7 +3,8 @@ package dev.idempotent.benchmarks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.test.NoOpIdempotencyStore;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;

@@ -8,11 +8,11 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import dev.idempotent.core.ClaimResult;
-import dev.idempotent.core.IdempotencyRecord;
-import dev.idempotent.core.IdempotencyStore;
+import dev.idempotent.core.store.ClaimResult;
+import dev.idempotent.core.store.IdempotencyRecord;
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.redis.RedisIdempotencyStore;
 import dev.idempotent.spring.IdempotenceService;
-import dev.idempotent.spring.redis.RedisIdempotencyStore;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

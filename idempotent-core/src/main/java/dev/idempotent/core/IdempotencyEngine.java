@@ -1,17 +1,16 @@
 package dev.idempotent.core;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
+import dev.idempotent.core.store.ClaimResult;
+import dev.idempotent.core.store.IdempotencyRecord;
+import dev.idempotent.core.store.IdempotencyStore;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,11 +31,6 @@ public final class IdempotencyEngine {
 	/** The default {@link Builder#tokenTtl(Duration)}: 10 minutes. */
 	public static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(10);
 
-	// 256 random bits: a token can be neither guessed nor enumerated.
-	private static final int TOKEN_BYTES = 32;
-
-	private static final int TOKEN_ATTEMPTS = 3;
-
 	/** The logging context (MDC) entry holding the operation while a guarded method runs. */
 	public static final String MDC_OPERATION = "idempotency.operation";
 
@@ -44,8 +38,6 @@ public final class IdempotencyEngine {
 	public static final String MDC_KEY = "idempotency.key";
 
 	private static final Logger logger = LoggerFactory.getLogger(IdempotencyEngine.class);
-
-	private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
 
 	// A duplicate that awaits completion polls the store, backing off from the first pause to the last.
 	private static final long FIRST_POLL_MILLIS = 10;
@@ -62,9 +54,9 @@ public final class IdempotencyEngine {
 
 	private final int maxOutcomeSize;
 
-	private final Duration tokenTtl;
+	private final IdempotencyTokens tokens;
 
-	private final SecureRandom random = new SecureRandom();
+	private final IdempotencyRecords records;
 
 	private final IdempotencyListener listener;
 
@@ -86,7 +78,8 @@ public final class IdempotencyEngine {
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.leaseRenewer = leaseRenewer;
 		this.maxOutcomeSize = maxOutcomeSize;
-		this.tokenTtl = tokenTtl;
+		this.tokens = new IdempotencyTokens(store, keys, clock, tokenTtl);
+		this.records = new IdempotencyRecords(store, keys);
 		this.listener = Objects.requireNonNull(listener, "listener");
 	}
 
@@ -113,7 +106,7 @@ public final class IdempotencyEngine {
 	 * @throws Throwable whatever the invocation throws; the claim is released first (a retry runs)
 	 * unless the policy keeps the key for that exception (a duplicate gets it again)
 	 */
-	public <T> Execution<T> execute(IdempotentCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
+	public <T> Execution<T> execute(IdempotencyCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
 			throws Throwable {
 		String key;
 		String storageKey;
@@ -203,7 +196,7 @@ public final class IdempotencyEngine {
 		}
 	}
 
-	private void notifyListener(IdempotentCall call, CallOutcome outcome) {
+	private void notifyListener(IdempotencyCall call, CallOutcome outcome) {
 		try {
 			this.listener.onOutcome(call, outcome);
 		}
@@ -215,12 +208,12 @@ public final class IdempotencyEngine {
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
-	private ClaimResult claim(IdempotentCall call, String storageKey, String owner) {
+	private ClaimResult claim(IdempotencyCall call, String storageKey, String owner) {
 		Duration wait = call.policy().awaitCompletion();
 		long deadline = System.nanoTime() + wait.toNanos();
 		long pause = FIRST_POLL_MILLIS;
 		while (true) {
-			ClaimResult claim = storage(() -> call.policy().tokenRequired()
+			ClaimResult claim = Storage.call(() -> call.policy().tokenRequired()
 					? this.store.tryClaimToken(storageKey, owner, call.fingerprint(), call.policy().lease())
 					: this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
 			if (claim.isAcquired() || claim.isNoLiveToken() || claim.existing().isCompleted()
@@ -242,12 +235,12 @@ public final class IdempotencyEngine {
 		}
 	}
 
-	private static boolean isReused(IdempotentCall call, IdempotencyRecord existing) {
+	private static boolean isReused(IdempotencyCall call, IdempotencyRecord existing) {
 		return call.fingerprint() != null && existing.fingerprint() != null
 				&& !call.fingerprint().equals(existing.fingerprint());
 	}
 
-	private <T> Execution<T> answerDuplicate(IdempotentCall call, String key, OutcomeCodec<T> codec,
+	private <T> Execution<T> answerDuplicate(IdempotencyCall call, String key, OutcomeCodec<T> codec,
 			IdempotencyRecord existing) {
 		if (isReused(call, existing)) {
 			throw new IdempotencyKeyReusedException();
@@ -278,7 +271,7 @@ public final class IdempotencyEngine {
 
 	private Duration retryAfter(IdempotencyRecord existing) {
 		if (existing.expiresAt() == null) {
-			return MIN_RETRY_AFTER;
+			return Storage.MIN_RETRY_AFTER;
 		}
 		Duration remaining = Duration.between(this.clock.instant(), existing.expiresAt());
 		// Whole seconds, rounded up: that is what a Retry-After header can say.
@@ -319,7 +312,7 @@ public final class IdempotencyEngine {
 
 	// Whether the outcome was stored; a failure is logged for repair, and the caller gets the result.
 	private <T> boolean complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
-		IdempotentCall call = active.call;
+		IdempotencyCall call = active.call;
 		String stored;
 		try {
 			stored = encode(active, codec, outcome);
@@ -402,7 +395,7 @@ public final class IdempotencyEngine {
 	// retry runs with the token it holds, however late in the token's life the failed call began.
 	private boolean release(ActiveCall active) {
 		if (active.call.policy().tokenRequired()) {
-			return this.store.releaseTokenClaim(active.storageKey, active.owner, this.tokenTtl);
+			return this.store.releaseTokenClaim(active.storageKey, active.owner, this.tokens.ttl());
 		}
 		return this.store.release(active.storageKey, active.owner);
 	}
@@ -436,117 +429,28 @@ public final class IdempotencyEngine {
 			if (call.key.equals(normalized)) {
 				call.releaseRequested = true;
 				ActiveCall target = call;
-				target.released = storage(() -> release(target));
+				target.released = Storage.call(() -> release(target));
 				return target.released;
 			}
 		}
-		IdempotentCall call = running.call;
-		return delete(call.operation(), call.caller(), call.scope(), key);
+		IdempotencyCall call = running.call;
+		return this.records.delete(call.operation(), call.caller(), call.scope(), key);
 	}
 
 	/** The innermost idempotent call running on this thread, if any. */
-	public Optional<IdempotentCall> currentCall() {
+	public Optional<IdempotencyCall> currentCall() {
 		ActiveCall running = this.activeCall.get();
 		return (running != null) ? Optional.of(running.call) : Optional.empty();
 	}
 
-	/**
-	 * Issues a one-time token for a call of an operation whose policy
-	 * {@linkplain IdempotencyPolicy#tokenRequired() requires one}, to live for the
-	 * {@linkplain Builder#tokenTtl(Duration) token time to live}.
-	 * @param operation the operation the token is for
-	 * @param caller the caller the token is for (an authenticated principal), or {@code null}; no other
-	 * caller can use it
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public IssuedToken issueToken(String operation, @Nullable String caller) {
-		return issueToken(operation, caller, this.tokenTtl);
+	/** Issues the one-time tokens this engine's token calls consume. */
+	public IdempotencyTokens tokens() {
+		return this.tokens;
 	}
 
-	/**
-	 * Issues a one-time token that lives for the given time, unless a call consumes it before. The
-	 * token is random (256 bits, URL-safe Base64), and bound to the operation and the caller: it is
-	 * the key of exactly one call by that caller.
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public IssuedToken issueToken(String operation, @Nullable String caller, Duration ttl) {
-		Objects.requireNonNull(operation, "operation");
-		if (ttl.isNegative() || ttl.isZero()) {
-			throw new IllegalArgumentException("A token's time to live must be positive, was " + ttl);
-		}
-		for (int attempt = 0; attempt < TOKEN_ATTEMPTS; attempt++) {
-			String token = newToken();
-			String storageKey = this.keys.storageKey(operation, caller, null, token);
-			Instant expiresAt = this.clock.instant().plus(ttl);
-			if (storage(() -> this.store.issueToken(storageKey, ttl))) {
-				return new IssuedToken(token, expiresAt);
-			}
-		}
-		throw new IdempotencyStorageUnavailableException(MIN_RETRY_AFTER,
-				new IllegalStateException("Every fresh token's key was taken in " + TOKEN_ATTEMPTS + " attempts"));
-	}
-
-	private String newToken() {
-		byte[] bytes = new byte[TOKEN_BYTES];
-		this.random.nextBytes(bytes);
-		String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-		try {
-			return this.keys.normalize(token);
-		}
-		catch (InvalidIdempotencyKeyException ex) {
-			throw new IllegalStateException("A token has " + token.length() + " characters, more than the longest "
-					+ "key accepted: raise the maximum key length to use tokens", ex);
-		}
-	}
-
-	/**
-	 * Deletes a record whatever its state: an operator's repair.
-	 * @return whether a record was removed
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public boolean delete(String operation, @Nullable String caller, String key) {
-		return delete(operation, caller, null, key);
-	}
-
-	/**
-	 * Deletes a record of a scoped operation whatever its state: an operator's repair.
-	 * @return whether a record was removed
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public boolean delete(String operation, @Nullable String caller, @Nullable String scope, String key) {
-		String storageKey = this.keys.storageKey(operation, caller, scope, this.keys.normalize(key));
-		return storage(() -> this.store.delete(storageKey));
-	}
-
-	/**
-	 * Reads a record.
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, String key) {
-		return find(operation, caller, null, key);
-	}
-
-	/**
-	 * Reads a record of a scoped operation.
-	 * @throws IdempotencyStorageUnavailableException if the store failed
-	 */
-	public Optional<IdempotencyRecord> find(String operation, @Nullable String caller, @Nullable String scope,
-			String key) {
-		String storageKey = this.keys.storageKey(operation, caller, scope, this.keys.normalize(key));
-		return storage(() -> this.store.find(storageKey));
-	}
-
-	private <R> R storage(Supplier<R> action) {
-		try {
-			return action.get();
-		}
-		catch (UnsupportedOperationException ex) {
-			// A store without a primitive (tokens, say) is a configuration error, not an outage.
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			throw new IdempotencyStorageUnavailableException(MIN_RETRY_AFTER, ex);
-		}
+	/** Reads and deletes records: an operator's repair. */
+	public IdempotencyRecords records() {
+		return this.records;
 	}
 
 	/** The method an idempotent call guards. */
@@ -641,7 +545,7 @@ public final class IdempotencyEngine {
 
 	private static final class ActiveCall {
 
-		final IdempotentCall call;
+		final IdempotencyCall call;
 
 		final String key;
 
@@ -661,7 +565,7 @@ public final class IdempotencyEngine {
 
 		boolean released;
 
-		ActiveCall(IdempotentCall call, String key, String storageKey, String owner, @Nullable ActiveCall parent) {
+		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, @Nullable ActiveCall parent) {
 			this.call = call;
 			this.key = key;
 			this.storageKey = storageKey;

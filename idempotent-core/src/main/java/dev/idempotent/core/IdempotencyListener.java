@@ -19,6 +19,6 @@ public interface IdempotencyListener {
 	 * @param call the call as it reached the engine (its key as received, possibly invalid)
 	 * @param outcome how it was answered
 	 */
-	void onOutcome(IdempotentCall call, CallOutcome outcome);
+	void onOutcome(IdempotencyCall call, CallOutcome outcome);
 
 }

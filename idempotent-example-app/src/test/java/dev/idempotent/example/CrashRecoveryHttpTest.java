@@ -6,15 +6,15 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.idempotent.core.RecordState;
+import dev.idempotent.core.store.RecordState;
 import dev.idempotent.spring.IdempotenceService;
-import dev.idempotent.test.TestRedis;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.TestRedis;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;

@@ -2,22 +2,21 @@ package dev.idempotent.example;
 
 import java.net.http.HttpResponse;
 import java.util.UUID;
-
 import javax.sql.DataSource;
 
-import dev.idempotent.core.IdempotencyStore;
-import dev.idempotent.spring.redis.RedisIdempotencyStore;
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.redis.RedisIdempotencyStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import redis.embedded.RedisServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -11,15 +11,15 @@ import java.util.concurrent.TimeUnit;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
-import dev.idempotent.testing.ConcurrentCallers;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.ConcurrentCallers;
+import dev.idempotent.test.Poll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.idempotent.test.TestRedis;
+import dev.idempotent.test.servers.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

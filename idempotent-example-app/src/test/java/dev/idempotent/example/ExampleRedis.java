@@ -1,6 +1,6 @@
 package dev.idempotent.example;
 
-import dev.idempotent.test.TestRedis;
+import dev.idempotent.test.servers.TestRedis;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 

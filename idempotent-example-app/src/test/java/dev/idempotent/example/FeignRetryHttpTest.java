@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.client.feign.IdempotencyKeyRequestInterceptor;
 import dev.idempotent.core.IdempotencyKeys;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.Poll;
 import feign.Client;
 import feign.Feign;
 import feign.FeignException;
@@ -32,8 +32,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;

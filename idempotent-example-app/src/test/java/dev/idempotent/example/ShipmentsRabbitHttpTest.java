@@ -2,14 +2,14 @@ package dev.idempotent.example;
 
 import java.util.UUID;
 
-import dev.idempotent.core.RecordState;
+import dev.idempotent.core.store.RecordState;
 import dev.idempotent.spring.IdempotenceService;
-import dev.idempotent.test.TestRabbit;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.TestRabbit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
+import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.amqp.core.AmqpAdmin;
@@ -17,8 +17,8 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;

@@ -2,7 +2,7 @@ package dev.idempotent.example;
 
 import java.util.List;
 
-import dev.idempotent.test.TestDatabase;
+import dev.idempotent.test.servers.TestDatabase;
 
 /** Two example instances on one PostgreSQL database, through the JDBC store. */
 class TwoInstancesOnPostgresHttpTest extends TwoInstancesHttpTests {

@@ -2,7 +2,7 @@ package dev.idempotent.example;
 
 import java.util.List;
 
-import dev.idempotent.test.TestRedis;
+import dev.idempotent.test.servers.TestRedis;
 
 /** Two example instances on one Redis. */
 class TwoInstancesOnRedisHttpTest extends TwoInstancesHttpTests {

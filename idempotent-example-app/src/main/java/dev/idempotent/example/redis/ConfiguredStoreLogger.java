@@ -1,8 +1,8 @@
 package dev.idempotent.example.redis;
 
-import dev.idempotent.core.IdempotencyStore;
-import dev.idempotent.spring.jdbc.JdbcIdempotencyStore;
-import dev.idempotent.spring.redis.RedisIdempotencyStore;
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.jdbc.JdbcIdempotencyStore;
+import dev.idempotent.redis.RedisIdempotencyStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

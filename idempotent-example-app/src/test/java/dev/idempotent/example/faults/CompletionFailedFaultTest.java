@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 
 import dev.idempotent.example.faults.OrderLoad.Attempt;
 import dev.idempotent.example.faults.OrderLoad.Tally;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

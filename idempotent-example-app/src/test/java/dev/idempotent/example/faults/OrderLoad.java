@@ -26,7 +26,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import dev.idempotent.example.ExampleHttpClient;
-import dev.idempotent.testing.Poll;
+import dev.idempotent.test.Poll;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

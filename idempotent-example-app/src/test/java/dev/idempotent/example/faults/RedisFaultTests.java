@@ -5,16 +5,16 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
-import dev.idempotent.core.RecordState;
+import dev.idempotent.core.store.RecordState;
 import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.faults.OrderLoad.Attempt;
 import dev.idempotent.spring.IdempotenceService;
-import dev.idempotent.test.RedisProcesses;
-import dev.idempotent.test.TcpProxy;
+import dev.idempotent.test.servers.RedisProcesses;
+import dev.idempotent.test.servers.TcpProxy;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;

@@ -1,0 +1,25 @@
+package dev.idempotent.core.store;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One stored record, as a store reads it back.
+ *
+ * @param key the storage key
+ * @param state whether the call is running or finished
+ * @param owner the random token of the claim that wrote the record
+ * @param fingerprint the request fingerprint given at claim time, or {@code null}
+ * @param createdAt when the record was claimed
+ * @param expiresAt when the store will drop it (lease or retention), or {@code null} when unknown
+ * @param outcome the encoded outcome of a {@link RecordState#COMPLETED} record, else {@code null}
+ */
+public record IdempotencyRecord(String key, RecordState state, String owner, @Nullable String fingerprint,
+		Instant createdAt, @Nullable Instant expiresAt, @Nullable String outcome) {
+
+	public boolean isCompleted() {
+		return this.state == RecordState.COMPLETED;
+	}
+
+}

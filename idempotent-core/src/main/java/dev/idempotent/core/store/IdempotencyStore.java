@@ -1,0 +1,104 @@
+package dev.idempotent.core.store;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The storage SPI: a handful of atomic primitives on one storage key each. A store never decides
+ * policy; {@link IdempotencyEngine} does.
+ * <p>
+ * Every write carries a time to live, so nothing lives forever: an {@link RecordState#IN_PROGRESS}
+ * record lives for its lease, a {@link RecordState#COMPLETED} one for its retention. Every write
+ * after the claim is guarded by the owner token, so a caller whose lease lapsed can never change a
+ * record that somebody else now holds.
+ * <p>
+ * A store signals a storage failure by throwing any {@link RuntimeException}; the engine turns it
+ * into {@link IdempotencyStorageUnavailableException} and fails closed.
+ * <h2>One-time tokens</h2>
+ * An operation may require its key to be a token issued beforehand. A live token sits under the
+ * storage key its call will claim, so issuing, consuming and restoring it each touch that one key:
+ * {@link #issueToken}, {@link #tryClaimToken} and {@link #releaseTokenClaim}. A live token is not a
+ * record: {@link #find} does not show it, and no owner can complete, release or extend it;
+ * {@link #delete} revokes it. The defaults throw {@link UnsupportedOperationException}, so a store
+ * written before tokens existed keeps working for every operation that does not use them.
+ */
+public interface IdempotencyStore {
+
+	/**
+	 * Atomically creates an {@link RecordState#IN_PROGRESS} record if the key is free.
+	 * @param key the storage key
+	 * @param owner the random token of this claim
+	 * @param fingerprint the request fingerprint to store, or {@code null}
+	 * @param lease how long the claim lives unless completed, released or extended
+	 * @return acquired, or the record that already holds the key
+	 */
+	ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease);
+
+	/**
+	 * Turns the owner's {@link RecordState#IN_PROGRESS} record into a {@link RecordState#COMPLETED}
+	 * one holding the outcome, to live for the retention.
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	boolean complete(String key, String owner, String outcome, Duration retention);
+
+	/**
+	 * Removes the owner's {@link RecordState#IN_PROGRESS} record (compare and delete).
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	boolean release(String key, String owner);
+
+	/**
+	 * Renews the lease of the owner's {@link RecordState#IN_PROGRESS} record.
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	boolean extend(String key, String owner, Duration lease);
+
+	/**
+	 * Removes the record whatever its state or owner: an operator's repair.
+	 * @return whether a record was removed
+	 */
+	boolean delete(String key);
+
+	/** Reads the record, if there is one. */
+	Optional<IdempotencyRecord> find(String key);
+
+	/**
+	 * Atomically places a live one-time token under a free key, to live for the time to live.
+	 * @param key the storage key a call with this token will claim
+	 * @param ttl how long the token stays live unless a claim consumes it
+	 * @return {@code false} when the key is taken (nothing changed)
+	 */
+	default boolean issueToken(String key, Duration ttl) {
+		throw unsupported();
+	}
+
+	/**
+	 * Like {@link #tryClaim}, for an operation whose keys are one-time tokens: atomically consumes the
+	 * live token under the key and creates the {@link RecordState#IN_PROGRESS} record in its place.
+	 * @return acquired (the token was consumed), the record that already holds the key (the token was
+	 * consumed before), or {@link ClaimResult#noLiveToken()} when the key holds neither (the token was
+	 * never issued, or expired; nothing changed)
+	 */
+	default ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		throw unsupported();
+	}
+
+	/**
+	 * Like {@link #release}, for a claim that consumed a token: the owner's
+	 * {@link RecordState#IN_PROGRESS} record becomes a live token again, to live for the time to
+	 * live, so a retry can run with the same token.
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	default boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		throw unsupported();
+	}
+
+	private UnsupportedOperationException unsupported() {
+		return new UnsupportedOperationException(getClass().getName() + " does not support one-time tokens: "
+				+ "implement issueToken, tryClaimToken and releaseTokenClaim of IdempotencyStore to use "
+				+ "@Idempotent operations that require a token");
+	}
+
+}

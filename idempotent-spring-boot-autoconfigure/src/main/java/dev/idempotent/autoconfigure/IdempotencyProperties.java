@@ -1,0 +1,309 @@
+package dev.idempotent.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.idempotent.spring.Idempotent;
+import dev.idempotent.spring.interceptor.IdempotencyDefaults;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of {@link Idempotent} calls ({@code idempotent.*}).
+ */
+@ConfigurationProperties("idempotent")
+public class IdempotencyProperties {
+
+	/**
+	 * Whether @Idempotent methods are guarded. When false, they run as plain methods.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Prefix of every storage key, so the records of several applications can share one store.
+	 */
+	private String keyPrefix = "idempotency:";
+
+	/**
+	 * HTTP request header carrying the idempotency key, unless @Idempotent names another.
+	 */
+	private String header = "Idempotency-Key";
+
+	/**
+	 * How long a running call's claim lives; a claim whose process died lapses after it.
+	 */
+	private Duration lease = Duration.ofSeconds(30);
+
+	/**
+	 * How long a completed call's outcome is kept for replay or rejection of duplicates.
+	 */
+	private Duration retention = Duration.ofHours(24);
+
+	/**
+	 * Longest idempotency key accepted, in characters; longer keys are rejected with 400.
+	 */
+	private int maxKeyLength = 255;
+
+	/**
+	 * Largest outcome kept for replay, as stored (JSON). A call whose outcome is larger still
+	 * completes, but its duplicates are refused with 409 (replay-unavailable) rather than run again.
+	 */
+	private DataSize maxOutcomeSize = DataSize.ofKilobytes(64);
+
+	/**
+	 * Business failures of every @Idempotent method: exceptions that keep the key, so a duplicate
+	 * gets the same failure. Added to each annotation's keepOn.
+	 */
+	private List<Class<? extends Throwable>> keepOn = new ArrayList<>();
+
+	/**
+	 * System failures of every @Idempotent method: exceptions that release the key so a retry runs
+	 * (which any exception not kept does). Added to each annotation's releaseOn.
+	 */
+	private List<Class<? extends Throwable>> releaseOn = new ArrayList<>();
+
+	private final Store store = new Store();
+
+	private final Redis redis = new Redis();
+
+	private final Token token = new Token();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = (keyPrefix != null) ? keyPrefix : "";
+	}
+
+	public String getHeader() {
+		return this.header;
+	}
+
+	public void setHeader(String header) {
+		if (header == null || header.isBlank()) {
+			throw new IllegalArgumentException("idempotent.header must name an HTTP header");
+		}
+		this.header = header.trim();
+	}
+
+	public Duration getLease() {
+		return this.lease;
+	}
+
+	public void setLease(Duration lease) {
+		this.lease = requirePositive(lease, "idempotent.lease");
+	}
+
+	public Duration getRetention() {
+		return this.retention;
+	}
+
+	public void setRetention(Duration retention) {
+		this.retention = requirePositive(retention, "idempotent.retention");
+	}
+
+	public int getMaxKeyLength() {
+		return this.maxKeyLength;
+	}
+
+	public void setMaxKeyLength(int maxKeyLength) {
+		if (maxKeyLength < 1) {
+			throw new IllegalArgumentException("idempotent.max-key-length must be at least 1, was " + maxKeyLength);
+		}
+		this.maxKeyLength = maxKeyLength;
+	}
+
+	public DataSize getMaxOutcomeSize() {
+		return this.maxOutcomeSize;
+	}
+
+	public void setMaxOutcomeSize(DataSize maxOutcomeSize) {
+		if (maxOutcomeSize == null || maxOutcomeSize.toBytes() < 1 || maxOutcomeSize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(
+					"idempotent.max-outcome-size must be between 1B and 2GB, was " + maxOutcomeSize);
+		}
+		this.maxOutcomeSize = maxOutcomeSize;
+	}
+
+	public List<Class<? extends Throwable>> getKeepOn() {
+		return this.keepOn;
+	}
+
+	public void setKeepOn(List<Class<? extends Throwable>> keepOn) {
+		this.keepOn = (keepOn != null) ? keepOn : new ArrayList<>();
+	}
+
+	public List<Class<? extends Throwable>> getReleaseOn() {
+		return this.releaseOn;
+	}
+
+	public void setReleaseOn(List<Class<? extends Throwable>> releaseOn) {
+		this.releaseOn = (releaseOn != null) ? releaseOn : new ArrayList<>();
+	}
+
+	public Store getStore() {
+		return this.store;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	public Token getToken() {
+		return this.token;
+	}
+
+	/** What an {@code @Idempotent} method gets where its annotation says nothing. */
+	public IdempotencyDefaults toDefaults() {
+		return new IdempotencyDefaults(this.header, this.lease, this.retention, this.keepOn, this.releaseOn);
+	}
+
+	private static Duration requirePositive(Duration duration, String property) {
+		if (duration == null || duration.isNegative() || duration.isZero()) {
+			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
+		}
+		return duration;
+	}
+
+	public static class Store {
+
+		/**
+		 * Store type. Defaults to 'redis' when the application has a RedisConnectionFactory, else
+		 * 'in-memory', which protects a single instance only. 'jdbc' is used only when named.
+		 */
+		private @Nullable StoreType type;
+
+		public @Nullable StoreType getType() {
+			return this.type;
+		}
+
+		public void setType(@Nullable StoreType type) {
+			this.type = type;
+		}
+
+	}
+
+	/** The supported stores. */
+	public enum StoreType {
+
+		/** Redis (standalone, Sentinel or Cluster) through the application's RedisConnectionFactory. */
+		REDIS,
+
+		/** This JVM's memory: tests and single-instance applications only. */
+		IN_MEMORY,
+
+		/** A table in the application's DataSource, written in the caller's transaction when there is one. */
+		JDBC
+
+	}
+
+	/** One-time tokens ({@code idempotent.token.*}). */
+	public static class Token {
+
+		/**
+		 * How long an issued one-time token stays live unless a call consumes it; also how long it is
+		 * live again after the call that consumed it failed and released its claim.
+		 */
+		private Duration ttl = Duration.ofMinutes(10);
+
+		private final Endpoint endpoint = new Endpoint();
+
+		public Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = requirePositive(ttl, "idempotent.token.ttl");
+		}
+
+		public Endpoint getEndpoint() {
+			return this.endpoint;
+		}
+
+	}
+
+	/** The HTTP endpoint that issues one-time tokens ({@code idempotent.token.endpoint.*}). */
+	public static class Endpoint {
+
+		/**
+		 * Whether POST on the path issues one-time tokens to the caller, for an operation named by the
+		 * 'operation' parameter.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Path of the token endpoint.
+		 */
+		private String path = "/idempotency-tokens";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			if (path == null || !path.startsWith("/")) {
+				throw new IllegalArgumentException("idempotent.token.endpoint.path must start with '/', was " + path);
+			}
+			this.path = path;
+		}
+
+	}
+
+	/** Durability of the Redis store ({@code idempotent.redis.*}). */
+	public static class Redis {
+
+		/**
+		 * How many replicas must acknowledge a claim and a completion (Redis WAIT). A claim not
+		 * acknowledged in time is released and fails with 503. 0 does not wait: replication is
+		 * asynchronous and a failover can lose an acknowledged claim.
+		 */
+		private int minReplicasAcked = 0;
+
+		/**
+		 * How long a claim or completion waits for the replicas' acknowledgements.
+		 */
+		private Duration replicaAckTimeout = Duration.ofSeconds(1);
+
+		public int getMinReplicasAcked() {
+			return this.minReplicasAcked;
+		}
+
+		public void setMinReplicasAcked(int minReplicasAcked) {
+			if (minReplicasAcked < 0) {
+				throw new IllegalArgumentException(
+						"idempotent.redis.min-replicas-acked must not be negative, was " + minReplicasAcked);
+			}
+			this.minReplicasAcked = minReplicasAcked;
+		}
+
+		public Duration getReplicaAckTimeout() {
+			return this.replicaAckTimeout;
+		}
+
+		public void setReplicaAckTimeout(Duration replicaAckTimeout) {
+			this.replicaAckTimeout = requirePositive(replicaAckTimeout, "idempotent.redis.replica-ack-timeout");
+		}
+
+	}
+
+}

@@ -1,0 +1,39 @@
+package dev.idempotent.autoconfigure;
+
+import java.time.Clock;
+
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.core.store.InMemoryIdempotencyStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The in-memory store: when chosen explicitly, or when no other store could be configured.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnMissingBean(IdempotencyStore.class)
+@Conditional(StoreTypeCondition.InMemory.class)
+class InMemoryStoreConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(InMemoryStoreConfiguration.class);
+
+	@Bean
+	InMemoryIdempotencyStore idempotencyStore(IdempotencyProperties properties, ObjectProvider<Clock> clock) {
+		if (properties.getStore().getType() == null) {
+			logger.warn("No RedisConnectionFactory found: @Idempotent uses the in-memory store, which protects "
+					+ "this single instance only and forgets every key on restart. Configure Redis "
+					+ "(spring.data.redis.*) or set idempotent.store.type=in-memory to acknowledge this.");
+		}
+		else {
+			logger.info("@Idempotent uses the in-memory store: it protects this single instance only");
+		}
+		return new InMemoryIdempotencyStore(clock.getIfAvailable(Clock::systemUTC));
+	}
+
+}

@@ -1,0 +1,51 @@
+package dev.idempotent.autoconfigure;
+
+import java.time.Clock;
+import javax.sql.DataSource;
+
+import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.jdbc.JdbcIdempotencyStore;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The JDBC store, on the application's {@link DataSource}: only when chosen with
+ * {@code idempotent.store.type=jdbc}, since it needs its table.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass({ JdbcTemplate.class, DataSourceScriptDatabaseInitializer.class })
+@ConditionalOnBean(DataSource.class)
+@ConditionalOnMissingBean(IdempotencyStore.class)
+@Conditional(StoreTypeCondition.Jdbc.class)
+@EnableConfigurationProperties(IdempotencyJdbcProperties.class)
+class JdbcStoreConfiguration {
+
+	@Bean
+	JdbcIdempotencyStore idempotencyStore(DataSource dataSource, IdempotencyJdbcProperties properties,
+			ObjectProvider<Clock> clock) {
+		return new JdbcIdempotencyStore(dataSource, properties.getTableName(), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	IdempotencyJdbcSchemaInitializer idempotentJdbcSchemaInitializer(DataSource dataSource,
+			IdempotencyJdbcProperties properties) {
+		return new IdempotencyJdbcSchemaInitializer(dataSource, properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	JdbcPurgeScheduler idempotentJdbcPurgeScheduler(JdbcIdempotencyStore store, IdempotencyJdbcProperties properties) {
+		return new JdbcPurgeScheduler(store, properties.getPurgeInterval());
+	}
+
+}

@@ -1,0 +1,36 @@
+package dev.idempotent.autoconfigure;
+
+import dev.idempotent.spring.web.servlet.ServletHandlerTransport;
+import dev.idempotent.spring.web.servlet.ServletThreadBoundRequest;
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/**
+ * The servlet transport wherever the Servlet API and Spring Web are on the class path, whether or not
+ * the application serves HTTP itself: handler methods are fingerprinted by their request, and any
+ * {@code @Idempotent} method reads its key from, and marks its replay on, the request served on its
+ * thread.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass({ HttpServletRequest.class, ServletRequestAttributes.class, RequestMapping.class })
+class ServletTransportConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	ServletThreadBoundRequest idempotencyServletRequest() {
+		return new ServletThreadBoundRequest();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ServletHandlerTransport idempotencyServletHandlerTransport(ServletThreadBoundRequest request) {
+		return new ServletHandlerTransport(request);
+	}
+
+}

@@ -1,0 +1,38 @@
+package dev.idempotent.jdbc;
+
+import dev.idempotent.test.servers.TestDatabase;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** Transactional mode on MariaDB. */
+class MariaDbJdbcTransactionalModeTest extends JdbcTransactionalModeTests {
+
+	@DynamicPropertySource
+	static void database(DynamicPropertyRegistry registry) {
+		registry.add("spring.datasource.url", TestDatabase.MARIADB::url);
+	}
+
+	@Override
+	protected int sessionsWaitingForALock(JdbcTemplate jdbc) {
+		// A claim's INSERT still running while the first call's transaction is open can only be waiting
+		// for its row lock.
+		Integer waiting = jdbc.queryForObject("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+				+ "WHERE COMMAND = 'Query' AND INFO LIKE 'INSERT INTO idempotency_record%'", Integer.class);
+		return (waiting != null) ? waiting : 0;
+	}
+
+	@Override
+	protected void refuseOutcomesContaining(JdbcTemplate jdbc, String marker) {
+		jdbc.execute("CREATE TRIGGER test_refuse_outcome BEFORE UPDATE ON idempotency_record FOR EACH ROW "
+				+ "IF NEW.outcome LIKE '%" + marker + "%' THEN "
+				+ "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'outcome refused'; END IF");
+	}
+
+	@Override
+	protected void acceptAllOutcomes(JdbcTemplate jdbc) {
+		jdbc.execute("DROP TRIGGER IF EXISTS test_refuse_outcome");
+	}
+
+}

@@ -1,0 +1,268 @@
+package dev.idempotent.spring.observation;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.idempotent.autoconfigure.IdempotencyAutoConfiguration;
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.core.DuplicateRequestException;
+import dev.idempotent.core.IdempotencyKeyReusedException;
+import dev.idempotent.core.IdempotencyStorageUnavailableException;
+import dev.idempotent.core.MissingIdempotencyKeyException;
+import dev.idempotent.core.ReplayUnavailableException;
+import dev.idempotent.core.store.InMemoryIdempotencyStore;
+import dev.idempotent.spring.Idempotent;
+import dev.idempotent.test.FaultInjectingIdempotencyStore;
+import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.ObservationView;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Calls of {@code @Idempotent} methods and their store round trips as Micrometer observations, through
+ * the auto-configuration, measured by a real meter registry.
+ */
+class IdempotencyObservationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, AopAutoConfiguration.class,
+				JacksonAutoConfiguration.class))
+		.withPropertyValues("idempotent.max-outcome-size=64B")
+		.withUserConfiguration(Service.class);
+
+	@Test
+	void eachCallIsCountedByOperationAndOutcome() {
+		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+			Orders orders = context.getBean(Orders.class);
+			FaultInjectingIdempotencyStore store = context.getBean(FaultInjectingIdempotencyStore.class);
+			orders.create("k1", 1);
+			orders.create("k1", 1);
+			orders.create("k1", 1);
+			assertThatExceptionOfType(IdempotencyKeyReusedException.class).isThrownBy(() -> orders.create("k1", 2));
+			assertThatExceptionOfType(MissingIdempotencyKeyException.class).isThrownBy(() -> orders.create(null, 1));
+			orders.charge("c1");
+			assertThatExceptionOfType(DuplicateRequestException.class).isThrownBy(() -> orders.charge("c1"));
+			orders.large("big");
+			assertThatExceptionOfType(ReplayUnavailableException.class).isThrownBy(() -> orders.large("big"));
+			store.failing(true);
+			assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
+				.isThrownBy(() -> orders.create("k2", 1));
+			store.failing(false);
+			store.failingCompletions(true);
+			assertThat(orders.create("k3", 1)).isEqualTo("order k3 x1");
+			store.failingCompletions(false);
+
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(count(meters, "orders", "executed")).isEqualTo(1);
+			assertThat(count(meters, "orders", "replayed")).isEqualTo(2);
+			assertThat(count(meters, "orders", "key_reused")).isEqualTo(1);
+			assertThat(count(meters, "orders", "invalid_key")).isEqualTo(1);
+			assertThat(count(meters, "charges", "executed")).isEqualTo(1);
+			assertThat(count(meters, "charges", "rejected")).isEqualTo(1);
+			assertThat(count(meters, "large", "executed")).isEqualTo(1);
+			assertThat(count(meters, "large", "replay_unavailable")).isEqualTo(1);
+			assertThat(count(meters, "orders", "storage_unavailable")).isEqualTo(1);
+			assertThat(count(meters, "orders", "completion_failed")).isEqualTo(1);
+			assertThat(meters.get("idempotency.requests").timers()).hasSize(10);
+		});
+	}
+
+	@Test
+	void storeRoundTripsAreTimedByCommandAndResult() {
+		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+			Orders orders = context.getBean(Orders.class);
+			orders.create("k1", 1);
+			orders.create("k1", 1);
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> orders.failing("k2"));
+			context.getBean(FaultInjectingIdempotencyStore.class).failing(true);
+			assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
+				.isThrownBy(() -> orders.create("k3", 1));
+
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(storeCount(meters, "claim", "acquired")).isEqualTo(2);
+			assertThat(storeCount(meters, "claim", "taken")).isEqualTo(1);
+			assertThat(storeCount(meters, "claim", "error")).isEqualTo(1);
+			assertThat(storeCount(meters, "complete", "ok")).isEqualTo(1);
+			assertThat(storeCount(meters, "release", "ok")).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void theStoreRoundTripsAndTheMethodsOwnObservationsAreChildrenOfTheCallsObservation() {
+		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+			List<String> stopped = context.getBean(Recorder.class).stopped;
+			context.getBean(Orders.class).create("k1", 1);
+			assertThat(stopped).containsExactly("idempotency.store claim < idempotency.requests",
+					"business < idempotency.requests", "idempotency.store complete < idempotency.requests",
+					"idempotency.requests < none");
+		});
+	}
+
+	@Test
+	void aConventionBeanRenamesAndTags() {
+		this.runner.withUserConfiguration(Metrics.class, RenamingConvention.class).run((context) -> {
+			context.getBean(Orders.class).create("k1", 1);
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(meters.find("idempotency.requests").timers()).isEmpty();
+			assertThat(meters.get("shop.idempotent.calls").tags("operation", "orders", "outcome", "executed",
+					"region", "eu").timer().count()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void everythingWorksWithoutAnObservationRegistry() {
+		this.runner.run((context) -> {
+			assertThat(context).doesNotHaveBean(ObservationRegistry.class);
+			Orders orders = context.getBean(Orders.class);
+			assertThat(orders.create("k1", 1)).isEqualTo("order k1 x1");
+			assertThat(orders.create("k1", 1)).isEqualTo("order k1 x1");
+			assertThat(orders.executions()).containsExactly("k1");
+			assertThatExceptionOfType(IdempotencyKeyReusedException.class).isThrownBy(() -> orders.create("k1", 2));
+		});
+	}
+
+	private static double count(MeterRegistry meters, String operation, String outcome) {
+		return meters.get("idempotency.requests").tags("operation", operation, "outcome", outcome).timer().count();
+	}
+
+	private static double storeCount(MeterRegistry meters, String command, String result) {
+		return meters.get("idempotency.store").tags("command", command, "result", result).timer().count();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Service {
+
+		@Bean
+		FaultInjectingIdempotencyStore faultyStore() {
+			return new FaultInjectingIdempotencyStore(new InMemoryIdempotencyStore());
+		}
+
+		@Bean
+		Orders orders(ObjectProvider<ObservationRegistry> registry) {
+			return new Orders(registry.getIfAvailable(() -> ObservationRegistry.NOOP));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Metrics {
+
+		@Bean
+		SimpleMeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+
+		@Bean
+		Recorder recorder() {
+			return new Recorder();
+		}
+
+		@Bean
+		ObservationRegistry observationRegistry(MeterRegistry meters, Recorder recorder) {
+			ObservationRegistry registry = ObservationRegistry.create();
+			registry.observationConfig()
+				.observationHandler(new DefaultMeterObservationHandler(meters))
+				.observationHandler(recorder);
+			return registry;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class RenamingConvention {
+
+		@Bean
+		IdempotencyObservationConvention shopConvention() {
+			return new DefaultIdempotencyObservationConvention() {
+
+				@Override
+				public String getName() {
+					return "shop.idempotent.calls";
+				}
+
+				@Override
+				public KeyValues getLowCardinalityKeyValues(IdempotencyObservationContext context) {
+					return super.getLowCardinalityKeyValues(context).and("region", "eu");
+				}
+
+			};
+		}
+
+	}
+
+	/** Records each stopped observation with its parent's name. */
+	static class Recorder implements ObservationHandler<Observation.Context> {
+
+		final List<String> stopped = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onStop(Observation.Context context) {
+			String name = (context instanceof IdempotencyStoreObservationContext store)
+					? context.getName() + " " + store.getCommand() : context.getName();
+			ObservationView parent = context.getParentObservation();
+			this.stopped.add(name + " < " + ((parent != null) ? parent.getContextView().getName() : "none"));
+		}
+
+		@Override
+		public boolean supportsContext(Observation.Context context) {
+			return true;
+		}
+
+	}
+
+	static class Orders {
+
+		private final List<String> executions = new CopyOnWriteArrayList<>();
+
+		private final ObservationRegistry registry;
+
+		Orders(ObservationRegistry registry) {
+			this.registry = registry;
+		}
+
+		@Idempotent(name = "orders", key = "#key")
+		public String create(@Nullable String key, int quantity) {
+			// The method's own observation, a JDBC query say, is a child of the call's.
+			Observation.createNotStarted("business", this.registry).observe(() -> this.executions.add(key));
+			return "order " + key + " x" + quantity;
+		}
+
+		public List<String> executions() {
+			return this.executions;
+		}
+
+		@Idempotent(name = "charges", key = "#key", onDuplicate = DuplicatePolicy.REJECT)
+		public String charge(String key) {
+			return "charged " + key;
+		}
+
+		@Idempotent(name = "large", key = "#key")
+		public String large(String key) {
+			return "x".repeat(100);
+		}
+
+		@Idempotent(name = "failing", key = "#key")
+		public String failing(String key) {
+			throw new IllegalStateException("the ledger is down");
+		}
+
+	}
+
+}

@@ -1,7 +1,0 @@
-/**
- * The JDBC store: one row per storage key, written in the caller's transaction when there is one.
- */
-@NullMarked
-package dev.idempotent.spring.jdbc;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,359 @@
+package dev.idempotent.spring.codec;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.WildcardType;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import dev.idempotent.core.ExceptionPolicy;
+import dev.idempotent.core.Outcome;
+import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.spring.Idempotent;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import org.springframework.core.ResolvableType;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Makes the {@link OutcomeCodec} of a method: its return value as JSON, through the application's
+ * {@link JsonMapper}, read back with the method's declared generic return type. A
+ * {@code ResponseEntity} keeps its status and headers too, so a replay answers exactly as the first
+ * call did. A Spring Data {@code Page} is rebuilt as a {@code PageImpl} with its content, page request,
+ * sort and total. No Java serialization anywhere.
+ * <p>
+ * Stored form: {@code {"value": ...}} for plain results, {@code {"status": 201, "headers": {...},
+ * "body": ...}} for a {@code ResponseEntity}, {@code {"failure": {"type": ..., "message": ...}}} for a
+ * kept failure and {@code {"unavailable": reason}} for an outcome not kept. A failure is rebuilt only
+ * if its type is one the method keeps ({@link Idempotent#keepOn()}), so a stored record can never
+ * make the application instantiate a class of its choosing.
+ */
+public class JsonOutcomeCodecFactory {
+
+	private static final boolean WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.ResponseEntity",
+			JsonOutcomeCodecFactory.class.getClassLoader());
+
+	private static final boolean PAGE_PRESENT = ClassUtils.isPresent("org.springframework.data.domain.PageImpl",
+			JsonOutcomeCodecFactory.class.getClassLoader());
+
+	private final JsonMapper jsonMapper;
+
+	public JsonOutcomeCodecFactory(JsonMapper jsonMapper) {
+		this.jsonMapper = jsonMapper;
+	}
+
+	/** The codec for a method's declared return type, which rebuilds the failures the policy keeps. */
+	public OutcomeCodec<Object> forMethod(Method method, ExceptionPolicy exceptions) {
+		ResolvableType returnType = ResolvableType.forMethodReturnType(method);
+		Failures failures = new Failures(exceptions.keepOn(), method.getDeclaringClass().getClassLoader());
+		if (WEB_PRESENT && ResponseEntity.class.isAssignableFrom(returnType.toClass())) {
+			ResolvableType bodyType = returnType.as(ResponseEntity.class).getGeneric(0);
+			return new ResponseEntityCodec(this.jsonMapper, failures, values(bodyType));
+		}
+		return new ValueCodec(this.jsonMapper, failures, values(returnType));
+	}
+
+	private Values values(ResolvableType type) {
+		if (PAGE_PRESENT && Pages.isPage(type)) {
+			return Pages.values(this.jsonMapper, javaType(Pages.elementType(type)));
+		}
+		JavaType javaType = javaType(type);
+		return new Values() {
+
+			@Override
+			public JsonNode write(@Nullable Object value) {
+				return JsonOutcomeCodecFactory.this.jsonMapper.valueToTree(value);
+			}
+
+			@Override
+			public @Nullable Object read(JsonNode stored) {
+				return stored.isNull() ? null : JsonOutcomeCodecFactory.this.jsonMapper.treeToValue(stored, javaType);
+			}
+
+		};
+	}
+
+	private JavaType javaType(ResolvableType type) {
+		// ResponseEntity<?> and unresolvable type variables are read back as plain JSON values.
+		boolean open = type.getType() instanceof WildcardType || type.resolve() == null;
+		return this.jsonMapper.getTypeFactory().constructType(open ? Object.class : type.getType());
+	}
+
+	/** Writes values of one declared type as JSON and reads them back as that type. */
+	private interface Values {
+
+		JsonNode write(@Nullable Object value);
+
+		@Nullable Object read(JsonNode stored);
+
+	}
+
+	/**
+	 * Spring Data's {@code Page}, which Jackson writes but cannot read back (it is an interface):
+	 * stored as its content, page request, sort and total, and rebuilt as a {@code PageImpl}. Loaded
+	 * only when Spring Data is present.
+	 */
+	private static final class Pages {
+
+		static boolean isPage(ResolvableType type) {
+			return Page.class.isAssignableFrom(type.toClass());
+		}
+
+		static ResolvableType elementType(ResolvableType type) {
+			return type.as(Page.class).getGeneric(0);
+		}
+
+		static Values values(JsonMapper mapper, JavaType elementType) {
+			return new Values() {
+
+				@Override
+				public JsonNode write(@Nullable Object value) {
+					if (value == null) {
+						return mapper.nullNode();
+					}
+					Page<?> page = (Page<?>) value;
+					ObjectNode stored = mapper.createObjectNode();
+					var content = stored.putArray("content");
+					page.getContent().forEach((element) -> content.add(mapper.valueToTree(element)));
+					Pageable pageable = page.getPageable();
+					stored.put("paged", pageable.isPaged());
+					if (pageable.isPaged()) {
+						stored.put("number", pageable.getPageNumber());
+						stored.put("size", pageable.getPageSize());
+					}
+					stored.put("total", page.getTotalElements());
+					var sort = stored.putArray("sort");
+					for (Sort.Order order : pageable.getSort()) {
+						sort.addObject()
+							.put("property", order.getProperty())
+							.put("direction", order.getDirection().name())
+							.put("ignoreCase", order.isIgnoreCase())
+							.put("nullHandling", order.getNullHandling().name());
+					}
+					return stored;
+				}
+
+				@Override
+				public @Nullable Object read(JsonNode stored) {
+					if (stored.isNull()) {
+						return null;
+					}
+					List<Object> content = new ArrayList<>();
+					for (JsonNode element : stored.get("content").values()) {
+						content.add(mapper.treeToValue(element, elementType));
+					}
+					List<Sort.Order> orders = new ArrayList<>();
+					for (JsonNode order : stored.get("sort").values()) {
+						orders.add(new Sort.Order(Sort.Direction.valueOf(order.get("direction").asString()),
+								order.get("property").asString(), order.get("ignoreCase").asBoolean(),
+								Sort.NullHandling.valueOf(order.get("nullHandling").asString())));
+					}
+					Sort sort = Sort.by(orders);
+					Pageable pageable = stored.get("paged").asBoolean()
+							? PageRequest.of(stored.get("number").asInt(), stored.get("size").asInt(), sort)
+							: Pageable.unpaged(sort);
+					return new PageImpl<>(content, pageable, stored.get("total").asLong());
+				}
+
+			};
+		}
+
+	}
+
+	/**
+	 * Whether a kept failure of this type can be rebuilt for its duplicates: it is concrete and has a
+	 * constructor taking {@code (String message)}, {@code (String message, Throwable cause)} or nothing.
+	 */
+	public static boolean canRebuild(Class<? extends Throwable> type) {
+		return rebuilder(type) != null;
+	}
+
+	/**
+	 * The constructor that rebuilds a failure of this type from its message: {@code (String)},
+	 * {@code (String, Throwable)} or {@code ()}, in that order; {@code null} if it has none.
+	 */
+	static @Nullable Constructor<?> rebuilder(Class<?> type) {
+		if (Modifier.isAbstract(type.getModifiers())) {
+			return null;
+		}
+		for (Class<?>[] parameters : List.of(new Class<?>[] { String.class },
+				new Class<?>[] { String.class, Throwable.class }, new Class<?>[0])) {
+			try {
+				return type.getDeclaredConstructor(parameters);
+			}
+			catch (NoSuchMethodException ex) {
+				// Try the next form.
+			}
+		}
+		return null;
+	}
+
+	/** Writes kept failures and rebuilds them, for the types a method keeps only. */
+	private record Failures(List<Class<? extends Throwable>> keepOn, @Nullable ClassLoader classLoader) {
+
+		void write(ObjectNode stored, Throwable failure) {
+			ObjectNode written = stored.putObject("failure");
+			written.put("type", failure.getClass().getName());
+			written.put("message", failure.getMessage());
+		}
+
+		Throwable read(JsonNode failure) throws ReflectiveOperationException {
+			String typeName = failure.get("type").asString();
+			// Loaded without initialising it: nothing of the class runs unless it is a kept type.
+			Class<?> type = ClassUtils.forName(typeName, this.classLoader);
+			if (this.keepOn.stream().noneMatch((kept) -> kept.isAssignableFrom(type))) {
+				throw new IllegalStateException("Stored failure type " + typeName + " is not one the method keeps");
+			}
+			Constructor<?> constructor = rebuilder(type);
+			if (constructor == null) {
+				throw new IllegalStateException("Stored failure type " + typeName + " has no constructor to rebuild it");
+			}
+			JsonNode messageNode = failure.get("message");
+			String message = (messageNode == null || messageNode.isNull()) ? null : messageNode.asString();
+			ReflectionUtils.makeAccessible(constructor);
+			return (Throwable) switch (constructor.getParameterCount()) {
+				case 1 -> constructor.newInstance(message);
+				case 2 -> constructor.newInstance(message, null);
+				default -> constructor.newInstance();
+			};
+		}
+
+	}
+
+	/** The envelope shared by both codecs: failures and outcomes not kept; values are theirs. */
+	private abstract static class JsonCodec implements OutcomeCodec<Object> {
+
+		final JsonMapper mapper;
+
+		private final Failures failures;
+
+		JsonCodec(JsonMapper mapper, Failures failures) {
+			this.mapper = mapper;
+			this.failures = failures;
+		}
+
+		@Override
+		public String encode(Outcome<Object> outcome) {
+			ObjectNode stored = this.mapper.createObjectNode();
+			if (outcome instanceof Outcome.Thrown<Object> thrown) {
+				this.failures.write(stored, thrown.failure());
+			}
+			else if (outcome instanceof Outcome.Unavailable<Object> unavailable) {
+				stored.put("unavailable", unavailable.reason());
+			}
+			else {
+				writeValue(stored, ((Outcome.Returned<Object>) outcome).value());
+			}
+			return this.mapper.writeValueAsString(stored);
+		}
+
+		@Override
+		public Outcome<Object> decode(String outcome) {
+			JsonNode stored = this.mapper.readTree(outcome);
+			JsonNode failure = stored.get("failure");
+			if (failure != null) {
+				try {
+					return Outcome.thrown(this.failures.read(failure));
+				}
+				catch (ReflectiveOperationException ex) {
+					throw new IllegalStateException("Could not rebuild the stored failure " + failure, ex);
+				}
+			}
+			JsonNode unavailable = stored.get("unavailable");
+			if (unavailable != null) {
+				return Outcome.unavailable(unavailable.asString());
+			}
+			return Outcome.returned(readValue(stored));
+		}
+
+		abstract void writeValue(ObjectNode stored, @Nullable Object value);
+
+		abstract @Nullable Object readValue(JsonNode stored);
+
+	}
+
+	private static final class ValueCodec extends JsonCodec {
+
+		private final Values values;
+
+		ValueCodec(JsonMapper mapper, Failures failures, Values values) {
+			super(mapper, failures);
+			this.values = values;
+		}
+
+		@Override
+		void writeValue(ObjectNode stored, @Nullable Object value) {
+			stored.set("value", this.values.write(value));
+		}
+
+		@Override
+		@Nullable Object readValue(JsonNode stored) {
+			JsonNode value = stored.get("value");
+			return (value == null) ? null : this.values.read(value);
+		}
+
+	}
+
+	private static final class ResponseEntityCodec extends JsonCodec {
+
+		private final Values body;
+
+		ResponseEntityCodec(JsonMapper mapper, Failures failures, Values body) {
+			super(mapper, failures);
+			this.body = body;
+		}
+
+		@Override
+		void writeValue(ObjectNode stored, @Nullable Object value) {
+			if (value == null) {
+				return;
+			}
+			ResponseEntity<?> entity = (ResponseEntity<?>) value;
+			stored.put("status", entity.getStatusCode().value());
+			ObjectNode headers = stored.putObject("headers");
+			entity.getHeaders().forEach((name, values) -> {
+				var array = headers.putArray(name);
+				values.forEach(array::add);
+			});
+			stored.set("body", this.body.write(entity.getBody()));
+		}
+
+		@Override
+		@Nullable Object readValue(JsonNode stored) {
+			JsonNode status = stored.get("status");
+			if (status == null) {
+				return null;
+			}
+			HttpHeaders headers = new HttpHeaders();
+			JsonNode storedHeaders = stored.get("headers");
+			if (storedHeaders != null) {
+				for (Map.Entry<String, JsonNode> header : storedHeaders.properties()) {
+					for (Iterator<JsonNode> values = header.getValue().values().iterator(); values.hasNext();) {
+						headers.add(header.getKey(), values.next().asString());
+					}
+				}
+			}
+			JsonNode body = stored.get("body");
+			Object value = (body == null) ? null : this.body.read(body);
+			return ResponseEntity.status(HttpStatusCode.valueOf(status.asInt())).headers(headers).body(value);
+		}
+
+	}
+
+}

@@ -1,0 +1,156 @@
+package dev.idempotent.spring.interceptor;
+
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+import dev.idempotent.core.Fingerprint;
+import dev.idempotent.spring.Idempotent;
+import dev.idempotent.spring.transport.FingerprintInputs;
+import dev.idempotent.spring.transport.IdempotencyOperation;
+import dev.idempotent.spring.transport.IdempotencyTransport;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Computes the fingerprint of a call, which a duplicate must match (else {@code 422}): a SHA-256 over
+ * the operation and what its {@link IdempotencyTransport} says identifies the request. For a web
+ * handler method that is the HTTP method, the request path, the query and form parameters and the
+ * body the handler read; for any other method, its arguments (for a message listener, only those that
+ * carry the message, not its delivery). Bodies and arguments are compared in canonical JSON (keys
+ * sorted, no whitespace, numbers by value), so a retry that serialises the same request differently
+ * still matches. Define a bean of this type to fingerprint differently.
+ */
+public class IdempotencyFingerprinter {
+
+	// Reads request bodies for their canonical form only: numbers as BigDecimal, so 12.50 equals 12.5.
+	private static final JsonMapper CANONICAL = JsonMapper.builder()
+		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+		.build();
+
+	private final JsonMapper jsonMapper;
+
+	/**
+	 * @param jsonMapper writes arguments as JSON
+	 */
+	public IdempotencyFingerprinter(JsonMapper jsonMapper) {
+		this.jsonMapper = jsonMapper;
+	}
+
+	/**
+	 * The call's fingerprint, or {@code null} when the operation does not compare them.
+	 * @throws IllegalStateException if arguments that the fingerprint covers cannot be written as JSON
+	 */
+	public @Nullable String fingerprint(IdempotencyOperation operation, Object[] arguments) {
+		if (!operation.fingerprint()) {
+			return null;
+		}
+		Inputs inputs = new Inputs(operation.method());
+		inputs.text(operation.name());
+		operation.transport().fingerprint(operation.method(), arguments, inputs);
+		return inputs.digest.toHex();
+	}
+
+	private static byte[] canonicalBody(byte[] body, @Nullable String contentType) {
+		if (body.length == 0 || !isJson(contentType)) {
+			return body;
+		}
+		try {
+			return canonical(CANONICAL.readTree(body)).getBytes(StandardCharsets.UTF_8);
+		}
+		catch (JacksonException ex) {
+			return body; // Not JSON after all: the bytes as they came.
+		}
+	}
+
+	private static boolean isJson(@Nullable String contentType) {
+		if (contentType == null) {
+			return false;
+		}
+		int parameters = contentType.indexOf(';');
+		String type = ((parameters >= 0) ? contentType.substring(0, parameters) : contentType).trim()
+			.toLowerCase(Locale.ROOT);
+		return type.equals("application/json") || type.endsWith("+json");
+	}
+
+	/** The canonical JSON text of a tree: object keys sorted, no whitespace, numbers by value. */
+	static String canonical(JsonNode node) {
+		StringBuilder text = new StringBuilder();
+		write(node, text);
+		return text.toString();
+	}
+
+	private static void write(JsonNode node, StringBuilder text) {
+		if (node.isObject()) {
+			List<String> names = new ArrayList<>(node.propertyNames());
+			Collections.sort(names);
+			text.append('{');
+			for (int i = 0; i < names.size(); i++) {
+				text.append((i > 0) ? "," : "").append(CANONICAL.writeValueAsString(names.get(i))).append(':');
+				write(node.get(names.get(i)), text);
+			}
+			text.append('}');
+		}
+		else if (node.isArray()) {
+			text.append('[');
+			int i = 0;
+			for (JsonNode element : node.values()) {
+				text.append((i++ > 0) ? "," : "");
+				write(element, text);
+			}
+			text.append(']');
+		}
+		else if (node.isNumber() && (node.isIntegralNumber() || Double.isFinite(node.doubleValue()))) {
+			text.append(node.decimalValue().stripTrailingZeros().toString());
+		}
+		else {
+			text.append(node.toString());
+		}
+	}
+
+	private final class Inputs implements FingerprintInputs {
+
+		private final Fingerprint digest = new Fingerprint();
+
+		private final Method method;
+
+		Inputs(Method method) {
+			this.method = method;
+		}
+
+		@Override
+		public FingerprintInputs text(String text) {
+			this.digest.add(text);
+			return this;
+		}
+
+		@Override
+		public FingerprintInputs body(byte @Nullable [] body, @Nullable String contentType) {
+			this.digest.add((body != null) ? canonicalBody(body, contentType) : new byte[0]);
+			return this;
+		}
+
+		@Override
+		public FingerprintInputs values(@Nullable Object values) {
+			JsonNode tree;
+			try {
+				tree = IdempotencyFingerprinter.this.jsonMapper.valueToTree(values);
+			}
+			catch (JacksonException ex) {
+				throw new IllegalStateException("@Idempotent on " + this.method.getDeclaringClass().getName() + "."
+						+ this.method.getName() + " fingerprints its arguments, but they cannot be written as JSON; "
+						+ "make them serialisable or set @Idempotent(fingerprint = false)", ex);
+			}
+			this.digest.add(canonical(tree));
+			return this;
+		}
+
+	}
+
+}

@@ -1,0 +1,211 @@
+package dev.idempotent.spring.interceptor;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.idempotent.core.ExceptionPolicy;
+import dev.idempotent.core.IdempotencyPolicy;
+import dev.idempotent.spring.IdempotencyTokenOperations;
+import dev.idempotent.spring.Idempotent;
+import dev.idempotent.spring.codec.JsonOutcomeCodecFactory;
+import dev.idempotent.spring.transport.IdempotencyOperation;
+import dev.idempotent.spring.transport.IdempotencyTransport;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.context.expression.AnnotatedElementKey;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * Finds {@link Idempotent} on a method and resolves it into an {@link IdempotencyOperation}, once per
+ * method and target class. A misconfigured annotation fails on first use with a message naming the
+ * method.
+ */
+public class IdempotencyOperationSource {
+
+	private static final Pattern VARIABLE = Pattern.compile("#([A-Za-z_][A-Za-z0-9_]*)");
+
+	private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d+|root|this");
+
+	private final Map<MethodClassKey, Optional<IdempotencyOperation>> cache = new ConcurrentHashMap<>(256);
+
+	private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+
+	private final IdempotencyDefaults defaults;
+
+	private final StringValueResolver valueResolver;
+
+	private final JsonOutcomeCodecFactory codecs;
+
+	private final List<IdempotencyTransport> transports;
+
+	/**
+	 * @param defaults what a method gets where its annotation says nothing
+	 * @param valueResolver resolves placeholders in the annotation's durations
+	 * @param codecs reads and writes the methods' outcomes
+	 * @param transports the kinds of invocation, in order: a method's calls go through the first that
+	 * supports it, else through the last
+	 */
+	public IdempotencyOperationSource(IdempotencyDefaults defaults, StringValueResolver valueResolver,
+			JsonOutcomeCodecFactory codecs, List<? extends IdempotencyTransport> transports) {
+		if (transports.isEmpty()) {
+			throw new IllegalArgumentException("At least one transport is needed; the last one is the default");
+		}
+		this.defaults = defaults;
+		this.valueResolver = valueResolver;
+		this.codecs = codecs;
+		this.transports = List.copyOf(transports);
+	}
+
+	/**
+	 * The operation for a method, or {@code null} when it is not {@link Idempotent}.
+	 * @throws IllegalStateException if the annotation is misconfigured
+	 */
+	public @Nullable IdempotencyOperation getOperation(Method method, @Nullable Class<?> targetClass) {
+		MethodClassKey cacheKey = new MethodClassKey(method, targetClass);
+		Optional<IdempotencyOperation> cached = this.cache.get(cacheKey);
+		if (cached == null) {
+			cached = Optional.ofNullable(resolve(method, targetClass));
+			this.cache.put(cacheKey, cached);
+		}
+		return cached.orElse(null);
+	}
+
+	private @Nullable Idempotent findAnnotation(Method method, @Nullable Class<?> targetClass) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		Idempotent annotation = AnnotatedElementUtils.findMergedAnnotation(specific, Idempotent.class);
+		return (annotation != null || specific == method) ? annotation
+				: AnnotatedElementUtils.findMergedAnnotation(method, Idempotent.class);
+	}
+
+	private @Nullable IdempotencyOperation resolve(Method method, @Nullable Class<?> targetClass) {
+		Idempotent annotation = findAnnotation(method, targetClass);
+		if (annotation == null) {
+			return null;
+		}
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		String where = ClassUtils.getQualifiedMethodName(specific, targetClass);
+		rejectAsynchronous(specific, where);
+		String name = annotation.token() ? IdempotencyTokenOperations.tokenOperationName(annotation, where)
+				: StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
+		String keyExpression = expression(specific, annotation.key(), where);
+		String scopeExpression = expression(specific, annotation.scope(), where);
+		String header = StringUtils.hasText(annotation.header()) ? annotation.header().trim()
+				: this.defaults.header();
+		Duration lease = duration(annotation.lease(), this.defaults.lease(), "lease", where);
+		Duration retention = duration(annotation.retention(), this.defaults.retention(), "retention", where);
+		IdempotencyTransport transport = transport(specific);
+		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
+				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where)
+				: transport.awaitCompletion(lease);
+		ExceptionPolicy exceptions = exceptionPolicy(annotation, where);
+		IdempotencyPolicy policy = new IdempotencyPolicy(annotation.onDuplicate(), lease, retention, awaitCompletion,
+				exceptions, annotation.token());
+		return new IdempotencyOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
+				scopeExpression, header, annotation.fingerprint(), transport, policy,
+				this.codecs.forMethod(specific, exceptions));
+	}
+
+	private IdempotencyTransport transport(Method method) {
+		int last = this.transports.size() - 1;
+		for (IdempotencyTransport transport : this.transports.subList(0, last)) {
+			if (transport.supports(method)) {
+				return transport;
+			}
+		}
+		return this.transports.get(last);
+	}
+
+	private @Nullable String expression(Method method, String expression, String where) {
+		if (!StringUtils.hasText(expression)) {
+			return null;
+		}
+		checkParameterNames(method, expression.trim(), where);
+		return expression.trim();
+	}
+
+	// The annotation's lists come first: a type it names overrides the same type in the properties.
+	private ExceptionPolicy exceptionPolicy(Idempotent annotation, String where) {
+		List<Class<? extends Throwable>> named = new ArrayList<>(List.of(annotation.keepOn()));
+		named.addAll(List.of(annotation.releaseOn()));
+		List<Class<? extends Throwable>> keepOn = new ArrayList<>(List.of(annotation.keepOn()));
+		this.defaults.keepOn().stream().filter((type) -> !named.contains(type)).forEach(keepOn::add);
+		List<Class<? extends Throwable>> releaseOn = new ArrayList<>(List.of(annotation.releaseOn()));
+		this.defaults.releaseOn().stream().filter((type) -> !named.contains(type)).forEach(releaseOn::add);
+		ExceptionPolicy policy;
+		try {
+			policy = new ExceptionPolicy(keepOn, releaseOn);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Idempotent on " + where + ": " + ex.getMessage(), ex);
+		}
+		for (Class<? extends Throwable> kept : keepOn) {
+			if (!Modifier.isAbstract(kept.getModifiers()) && !JsonOutcomeCodecFactory.canRebuild(kept)) {
+				throw new IllegalStateException("@Idempotent(keepOn = " + kept.getName() + ") on " + where
+						+ ": a kept failure is rebuilt for its duplicates, so it needs a constructor taking "
+						+ "(String message), (String message, Throwable cause) or nothing");
+			}
+		}
+		return policy;
+	}
+
+	private static void rejectAsynchronous(Method method, String where) {
+		Class<?> type = method.getReturnType();
+		if (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
+				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core.")) {
+			throw new IllegalStateException("@Idempotent does not support asynchronous return types (" + type.getName()
+					+ ") on " + where + ": the call would be recorded before it finished");
+		}
+	}
+
+	private void checkParameterNames(Method method, String expression, String where) {
+		if (method.getParameterCount() == 0 || this.parameterNames.getParameterNames(method) != null) {
+			return;
+		}
+		Matcher matcher = VARIABLE.matcher(expression);
+		while (matcher.find()) {
+			if (!POSITIONAL.matcher(matcher.group(1)).matches()) {
+				throw new IllegalStateException("@Idempotent(key = \"" + expression + "\") on " + where
+						+ " names the parameter '#" + matcher.group(1) + "', but parameter names are not available: "
+						+ "compile with '-parameters' or refer to arguments as #p0, #p1, ...");
+			}
+		}
+	}
+
+	private Duration duration(String text, Duration fallback, String attribute, String where) {
+		if (!StringUtils.hasText(text)) {
+			return fallback;
+		}
+		String resolved = this.valueResolver.resolveStringValue(text.trim());
+		Duration duration;
+		try {
+			duration = Durations.parse((resolved != null) ? resolved.trim() : "");
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
+					+ " is not a duration; use e.g. \"30s\", \"5m\" or \"PT30S\"", ex);
+		}
+		if (duration.isNegative() || (duration.isZero() && !fallback.isZero())) {
+			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
+					+ " must be positive");
+		}
+		return duration;
+	}
+
+}

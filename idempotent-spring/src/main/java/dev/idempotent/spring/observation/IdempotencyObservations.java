@@ -1,0 +1,93 @@
+package dev.idempotent.spring.observation;
+
+import java.util.Objects;
+
+import dev.idempotent.core.CallOutcome;
+import dev.idempotent.core.IdempotencyCall;
+import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.IdempotencyListener;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Observes idempotent calls: one {@value DefaultIdempotencyObservationConvention#NAME} observation per
+ * call, from before its key is read until it is answered, current while it runs, so spans of the
+ * method and of the store are its children.
+ * <p>
+ * The engine reports each call's outcome to this {@link IdempotencyListener}, which writes it into the
+ * observation current on the calling thread. A refusal before the engine runs (a key that cannot be
+ * read) is classified from its exception. With {@link ObservationRegistry#NOOP} nothing is recorded.
+ */
+public class IdempotencyObservations implements IdempotencyListener {
+
+	private static final IdempotencyObservationConvention DEFAULT_CONVENTION =
+			new DefaultIdempotencyObservationConvention();
+
+	private final ObservationRegistry registry;
+
+	private final @Nullable IdempotencyObservationConvention convention;
+
+	/**
+	 * @param registry where observations go
+	 * @param convention names and tags them, or {@code null} for the default
+	 */
+	public IdempotencyObservations(ObservationRegistry registry,
+			@Nullable IdempotencyObservationConvention convention) {
+		this.registry = Objects.requireNonNull(registry, "registry");
+		this.convention = convention;
+	}
+
+	/**
+	 * Runs one idempotent call of the operation under its observation: key resolution and
+	 * {@link IdempotencyEngine#execute} go inside.
+	 */
+	public <T> @Nullable T observe(String operation, IdempotencyEngine.Invocation<T> call) throws Throwable {
+		IdempotencyObservationContext context = new IdempotencyObservationContext(operation);
+		Observation observation = Observation
+			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
+			.start();
+		try (Observation.Scope scope = observation.openScope()) {
+			return call.invoke();
+		}
+		catch (Throwable ex) {
+			if (context.getOutcome() == null) {
+				// Refused before the engine answered: a key the resolver could not read, say.
+				context.setOutcome(CallOutcome.of(ex));
+			}
+			observation.error(ex);
+			throw ex;
+		}
+		finally {
+			observation.stop();
+		}
+	}
+
+	/**
+	 * Sets the outcome of the idempotent call observed on this thread, replacing the engine's: a message
+	 * consumer that acknowledges a completed duplicate without running its listener records
+	 * {@link CallOutcome#SKIPPED}. Does nothing outside {@link #observe}.
+	 */
+	public void recordOutcome(CallOutcome outcome) {
+		IdempotencyObservationContext context = currentContext();
+		if (context != null) {
+			context.setOutcome(outcome);
+		}
+	}
+
+	@Override
+	public void onOutcome(IdempotencyCall call, CallOutcome outcome) {
+		IdempotencyObservationContext context = currentContext();
+		if (context != null && context.getOperation().equals(call.operation())) {
+			context.setKey(call.key());
+			context.setOutcome(outcome);
+		}
+	}
+
+	private @Nullable IdempotencyObservationContext currentContext() {
+		Observation current = this.registry.getCurrentObservation();
+		return (current != null && current.getContext() instanceof IdempotencyObservationContext context) ? context
+				: null;
+	}
+
+}

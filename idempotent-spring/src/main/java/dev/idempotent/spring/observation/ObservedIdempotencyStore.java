@@ -1,0 +1,129 @@
+package dev.idempotent.spring.observation;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import dev.idempotent.core.store.ClaimResult;
+import dev.idempotent.core.store.IdempotencyRecord;
+import dev.idempotent.core.store.IdempotencyStore;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A store whose every round trip is a {@value DefaultIdempotencyStoreObservationConvention#NAME}
+ * observation, tagged with the command and its result: how long the store takes, how often a claim
+ * is taken, how often a completion finds its claim lapsed, and how often the store fails.
+ */
+public class ObservedIdempotencyStore implements IdempotencyStore {
+
+	private static final IdempotencyStoreObservationConvention DEFAULT_CONVENTION =
+			new DefaultIdempotencyStoreObservationConvention();
+
+	private final IdempotencyStore delegate;
+
+	private final ObservationRegistry registry;
+
+	private final @Nullable IdempotencyStoreObservationConvention convention;
+
+	/**
+	 * @param delegate the store that stores
+	 * @param registry where observations go
+	 * @param convention names and tags them, or {@code null} for the default
+	 */
+	public ObservedIdempotencyStore(IdempotencyStore delegate, ObservationRegistry registry,
+			@Nullable IdempotencyStoreObservationConvention convention) {
+		this.delegate = Objects.requireNonNull(delegate, "delegate");
+		this.registry = Objects.requireNonNull(registry, "registry");
+		this.convention = convention;
+	}
+
+	/** The store observed. */
+	public IdempotencyStore getDelegate() {
+		return this.delegate;
+	}
+
+	@Override
+	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		return observe("claim", () -> this.delegate.tryClaim(key, owner, fingerprint, lease),
+				ObservedIdempotencyStore::claimed);
+	}
+
+	@Override
+	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		return observe("claim_token", () -> this.delegate.tryClaimToken(key, owner, fingerprint, lease),
+				ObservedIdempotencyStore::claimed);
+	}
+
+	@Override
+	public boolean issueToken(String key, Duration ttl) {
+		return observe("issue_token", () -> this.delegate.issueToken(key, ttl), (issued) -> issued ? "ok" : "taken");
+	}
+
+	@Override
+	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
+		return observe("release_token_claim", () -> this.delegate.releaseTokenClaim(key, owner, ttl),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public boolean complete(String key, String owner, String outcome, Duration retention) {
+		return observe("complete", () -> this.delegate.complete(key, owner, outcome, retention),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public boolean release(String key, String owner) {
+		return observe("release", () -> this.delegate.release(key, owner), ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public boolean extend(String key, String owner, Duration lease) {
+		return observe("extend", () -> this.delegate.extend(key, owner, lease), ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public boolean delete(String key) {
+		return observe("delete", () -> this.delegate.delete(key), (deleted) -> deleted ? "found" : "absent");
+	}
+
+	@Override
+	public Optional<IdempotencyRecord> find(String key) {
+		return observe("find", () -> this.delegate.find(key), (found) -> found.isPresent() ? "found" : "absent");
+	}
+
+	private static String claimed(ClaimResult claim) {
+		if (claim.isAcquired()) {
+			return "acquired";
+		}
+		return claim.isNoLiveToken() ? "no_token" : "taken";
+	}
+
+	private static String owned(boolean owned) {
+		return owned ? "ok" : "not_owner";
+	}
+
+	private <R> R observe(String command, Supplier<R> action, Function<R, String> result) {
+		IdempotencyStoreObservationContext context = new IdempotencyStoreObservationContext(command);
+		Observation observation = Observation
+			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
+			.start();
+		try (Observation.Scope scope = observation.openScope()) {
+			R value = action.get();
+			context.setResult(result.apply(value));
+			return value;
+		}
+		catch (RuntimeException ex) {
+			context.setResult("error");
+			observation.error(ex);
+			throw ex;
+		}
+		finally {
+			observation.stop();
+		}
+	}
+
+}

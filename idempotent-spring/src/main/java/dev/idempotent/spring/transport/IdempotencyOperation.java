@@ -1,0 +1,31 @@
+package dev.idempotent.spring.transport;
+
+import java.lang.reflect.Method;
+
+import dev.idempotent.core.IdempotencyPolicy;
+import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.spring.Idempotent;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.expression.AnnotatedElementKey;
+
+/**
+ * What {@link Idempotent} says about one method, resolved once by the operation source and
+ * cached.
+ *
+ * @param name the operation scope
+ * @param method the annotated method
+ * @param methodKey the method and target class, for the expression cache
+ * @param keyExpression the SpEL key expression, or {@code null} to read {@link #header}
+ * @param scopeExpression the SpEL scope expression, or {@code null} for no further scope
+ * @param header the HTTP header carrying the key when there is no expression
+ * @param fingerprint whether duplicates must be the same request
+ * @param transport the kind of invocation that carries the method's calls: where their key and
+ * fingerprint come from, and how they are answered
+ * @param policy duplicates, lease, retention, waiting and exceptions
+ * @param codec reads and writes the method's outcome
+ */
+public record IdempotencyOperation(String name, Method method, AnnotatedElementKey methodKey,
+		@Nullable String keyExpression, @Nullable String scopeExpression, String header, boolean fingerprint,
+		IdempotencyTransport transport, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
+}

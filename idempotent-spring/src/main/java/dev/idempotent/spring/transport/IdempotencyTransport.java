@@ -1,0 +1,66 @@
+package dev.idempotent.spring.transport;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+
+import dev.idempotent.spring.IdempotencyCallerResolver;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One kind of invocation of an {@link dev.idempotent.spring.Idempotent} method: a servlet web
+ * handler, a message listener, a plain method call. Chosen once per method, when its operation is
+ * resolved: the first transport that {@linkplain #supports(Method) supports} the method carries all
+ * its calls. It says where a call's key, caller and fingerprint come from, and how the answers of
+ * the engine (a fresh result, a replay, a duplicate, a call in progress, a failure) reach whoever
+ * invoked the method.
+ * <p>
+ * Adding a kind of invocation (a reactive web handler, a Kafka or JMS listener) is one
+ * implementation of this interface, registered as a bean; the interceptor, the fingerprinter and
+ * the operation source do not change.
+ */
+public interface IdempotencyTransport {
+
+	/** Whether this transport carries the calls of a method; asked once per method. */
+	boolean supports(Method method);
+
+	/**
+	 * How long a duplicate of a running call waits for its answer when the annotation does not say
+	 * ({@code awaitCompletion}); by default it does not wait.
+	 * @param lease the operation's lease
+	 */
+	default Duration awaitCompletion(Duration lease) {
+		return Duration.ZERO;
+	}
+
+	/**
+	 * The key an invocation carries outside its arguments, read when the annotation names no key
+	 * expression: the value of the named header, say.
+	 * @param header the header the operation names
+	 * @return the raw key, or {@code null} if the invocation carries none
+	 */
+	@Nullable String key(String header);
+
+	/**
+	 * The caller the call is scoped to.
+	 * @param callers the application's resolver
+	 */
+	default @Nullable String caller(IdempotencyCallerResolver callers) {
+		return callers.resolveCaller();
+	}
+
+	/**
+	 * Adds what identifies a request of this kind to its fingerprint: a duplicate must add the same.
+	 * @param method the annotated method
+	 * @param arguments its arguments
+	 * @param inputs where the parts go
+	 */
+	void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs);
+
+	/**
+	 * Runs one call through the engine and answers it the way this kind of invocation expects.
+	 * @return what the caller of the method gets
+	 * @throws Throwable what the caller of the method gets instead
+	 */
+	@Nullable Object invoke(IdempotencyInvocation invocation) throws Throwable;
+
+}

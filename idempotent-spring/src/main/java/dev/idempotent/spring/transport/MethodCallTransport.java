@@ -1,0 +1,60 @@
+package dev.idempotent.spring.transport;
+
+import java.lang.reflect.Method;
+
+import dev.idempotent.core.Execution;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The default transport: a plain method call, a service method say. Its key comes from the
+ * annotation's expression or from a header of the request served on the thread, if there is one; its
+ * fingerprint covers its arguments; its duplicates get the first call's result back (or a failure:
+ * {@link dev.idempotent.core.DuplicateRequestException},
+ * {@link dev.idempotent.core.RequestInProgressException} and the others), and a replay marks the
+ * current HTTP response with {@value #REPLAYED_HEADER}.
+ */
+public class MethodCallTransport implements IdempotencyTransport {
+
+	/** The response header that marks an HTTP response as a replay of an earlier call. */
+	public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+
+	private final ThreadBoundRequest request;
+
+	/**
+	 * @param request the request served on the thread, or {@link ThreadBoundRequest#NONE}
+	 */
+	public MethodCallTransport(ThreadBoundRequest request) {
+		this.request = request;
+	}
+
+	/** Supports every method: the transport of last resort. */
+	@Override
+	public boolean supports(Method method) {
+		return true;
+	}
+
+	@Override
+	public @Nullable String key(String header) {
+		return this.request.header(header);
+	}
+
+	@Override
+	public void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs) {
+		inputs.text("arguments").values(arguments);
+	}
+
+	@Override
+	public @Nullable Object invoke(IdempotencyInvocation invocation) throws Throwable {
+		Execution<Object> execution = invocation.execute(invocation.resolveCall(), invocation::proceed);
+		if (execution.replayed()) {
+			this.request.markReplayed();
+		}
+		return execution.getOrThrow();
+	}
+
+	/** The request served on the thread. */
+	protected ThreadBoundRequest request() {
+		return this.request;
+	}
+
+}

@@ -1,0 +1,56 @@
+package dev.idempotent.spring.web.servlet;
+
+import dev.idempotent.core.IssuedToken;
+import dev.idempotent.core.UnknownTokenOperationException;
+import dev.idempotent.spring.IdempotenceService;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.StringUtils;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Issues one-time tokens over HTTP: {@code POST /idempotency-tokens?operation=comments} answers
+ * {@code 201} with {@code {"token", "expiresAt"}}, a token bound to the caller and the operation.
+ * An operation that takes no tokens, or none named, gets {@code 400} (a problem detail). The endpoint
+ * is as protected as the application's security makes it: protect it, since a token is bound to the
+ * caller it was issued to, and all anonymous callers are one caller.
+ */
+@RestController
+public class IdempotencyTokenController {
+
+	private final IdempotenceService idempotence;
+
+	public IdempotencyTokenController(IdempotenceService idempotence) {
+		this.idempotence = idempotence;
+	}
+
+	@PostMapping(path = "${idempotent.token.endpoint.path:/idempotency-tokens}",
+			produces = MediaType.APPLICATION_JSON_VALUE)
+	public ResponseEntity<TokenResponse> issue(
+			@RequestParam(name = "operation", required = false) @Nullable String operation) {
+		if (!StringUtils.hasText(operation)) {
+			throw new UnknownTokenOperationException("Name the operation to issue a token for: ?operation=...");
+		}
+		IssuedToken issued = this.idempotence.issueToken(operation.trim());
+		// A token is a credential for one call: no cache may keep it.
+		return ResponseEntity.status(HttpStatus.CREATED)
+			.cacheControl(CacheControl.noStore())
+			.body(new TokenResponse(issued.token(), issued.expiresAt().toString()));
+	}
+
+	/**
+	 * The body of an issued token.
+	 *
+	 * @param token the token, to send as the operation's idempotency key
+	 * @param expiresAt when it stops being accepted (ISO-8601, UTC)
+	 */
+	public record TokenResponse(String token, String expiresAt) {
+	}
+
+}

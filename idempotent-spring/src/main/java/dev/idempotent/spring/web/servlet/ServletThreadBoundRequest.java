@@ -1,0 +1,74 @@
+package dev.idempotent.spring.web.servlet;
+
+import java.security.Principal;
+import java.util.Map;
+
+import dev.idempotent.spring.transport.MethodCallTransport;
+import dev.idempotent.spring.transport.ThreadBoundRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/**
+ * The servlet request and response that Spring MVC binds to the current thread, if any.
+ */
+public class ServletThreadBoundRequest implements ThreadBoundRequest {
+
+	@Override
+	public @Nullable String header(String name) {
+		HttpServletRequest request = request();
+		return (request != null) ? request.getHeader(name) : null;
+	}
+
+	@Override
+	public @Nullable String principal() {
+		HttpServletRequest request = request();
+		Principal principal = (request != null) ? request.getUserPrincipal() : null;
+		return (principal != null) ? principal.getName() : null;
+	}
+
+	@Override
+	public void markReplayed() {
+		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+		if (attributes instanceof ServletRequestAttributes servlet) {
+			HttpServletResponse response = servlet.getResponse();
+			if (response != null) {
+				response.setHeader(MethodCallTransport.REPLAYED_HEADER, "true");
+			}
+		}
+	}
+
+	/** The current request as a fingerprint sees it, or {@code null} outside a request. */
+	@Nullable Request snapshot() {
+		HttpServletRequest request = request();
+		if (request == null) {
+			return null;
+		}
+		Object body = request.getAttribute(IdempotencyRequestBodyAdvice.REQUEST_BODY_ATTRIBUTE);
+		return new Request(request.getMethod(), request.getRequestURI(), request.getContentType(),
+				request.getParameterMap(), (body instanceof byte[] bytes) ? bytes : null);
+	}
+
+	private static @Nullable HttpServletRequest request() {
+		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+		return (attributes instanceof ServletRequestAttributes servlet) ? servlet.getRequest() : null;
+	}
+
+	/**
+	 * What identifies an HTTP request for a fingerprint.
+	 *
+	 * @param method the HTTP method
+	 * @param path the request URI, without the query string
+	 * @param contentType the body's content type, or {@code null}
+	 * @param parameters query and form parameters
+	 * @param body the body as the handler read it ({@code @RequestBody}), or {@code null} if it read none
+	 */
+	record Request(String method, String path, @Nullable String contentType, Map<String, String[]> parameters,
+			byte @Nullable [] body) {
+	}
+
+}
