@@ -275,6 +275,10 @@ class DocsCommandsTest {
 				softly.assertThat(answer.toLowerCase()).as("%s: replayed%n%s", where, answer)
 					.contains("idempotent-replayed: true");
 			}
+			if (command.comment().contains("not replayed")) {
+				softly.assertThat(answer.toLowerCase()).as("%s: not replayed%n%s", where, answer)
+					.doesNotContain("idempotent-replayed:");
+			}
 			if (stated.group(2) != null) {
 				softly.assertThat(answer).as("%s: problem type%n%s", where, answer)
 					.contains(":problem:" + stated.group(2) + "\"");
