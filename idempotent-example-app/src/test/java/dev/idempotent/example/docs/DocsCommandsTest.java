@@ -318,8 +318,9 @@ class DocsCommandsTest {
 		}
 		String rabbit = System.getenv("IDEMPOTENT_TEST_RABBITMQ_URL");
 		if (rabbit != null) {
-			// spring.rabbitmq.addresses wins over host and port.
-			result = result.replace("--spring.rabbitmq.host=localhost", "--spring.rabbitmq.addresses=" + rabbit);
+			// The host stays: the example's consumer is on when it is set. Addresses win over host and port.
+			result = result.replace("--spring.rabbitmq.host=localhost",
+					"--spring.rabbitmq.host=localhost --spring.rabbitmq.addresses=" + rabbit);
 		}
 		return result;
 	}
