@@ -3,6 +3,7 @@ package dev.idempotent.autoconfigure;
 import java.time.Duration;
 
 import dev.idempotent.jdbc.JdbcIdempotencyStore;
+import dev.idempotent.jdbc.JdbcSchema;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
@@ -15,8 +16,6 @@ import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
  */
 @ConfigurationProperties("idempotent.jdbc")
 public class IdempotencyJdbcProperties extends DatabaseInitializationProperties {
-
-	private static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/idempotent/jdbc/schema-@@platform@@.sql";
 
 	/**
 	 * Name of the table holding idempotency records, optionally schema-qualified. The shipped
@@ -32,7 +31,7 @@ public class IdempotencyJdbcProperties extends DatabaseInitializationProperties 
 
 	@Override
 	public String getDefaultSchemaLocation() {
-		return DEFAULT_SCHEMA_LOCATION;
+		return JdbcSchema.LOCATION;
 	}
 
 	public String getTableName() {
