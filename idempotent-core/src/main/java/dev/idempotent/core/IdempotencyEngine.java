@@ -14,7 +14,6 @@ import dev.idempotent.core.store.IdempotencyStore;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The idempotency protocol: validates the key, claims it, and runs the call at most once, or answers
@@ -52,7 +51,7 @@ public final class IdempotencyEngine {
 
 	private final @Nullable LeaseRenewer leaseRenewer;
 
-	private final int maxOutcomeSize;
+	private final OutcomeEncoder outcomes;
 
 	private final IdempotencyTokens tokens;
 
@@ -77,7 +76,7 @@ public final class IdempotencyEngine {
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.leaseRenewer = leaseRenewer;
-		this.maxOutcomeSize = maxOutcomeSize;
+		this.outcomes = new OutcomeEncoder(maxOutcomeSize);
 		this.tokens = new IdempotencyTokens(store, keys, clock, tokenTtl);
 		this.records = new IdempotencyRecords(store, keys);
 		this.listener = Objects.requireNonNull(listener, "listener");
@@ -140,7 +139,7 @@ public final class IdempotencyEngine {
 		renewLease(active);
 		T result;
 		try {
-			result = invokeWithKeyInLogs(active, invocation);
+			result = KeyInLogs.run(call.operation(), key, invocation);
 		}
 		catch (Throwable ex) {
 			active.finish();
@@ -168,32 +167,6 @@ public final class IdempotencyEngine {
 		}
 		notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
 		return Execution.fresh(result);
-	}
-
-	// The key in the logging context while the method runs, so its logs (SQL logs included) carry the
-	// key that a crash between the business write and the completion leaves to repair. An enclosing
-	// call's entries come back afterwards.
-	private static <T> @Nullable T invokeWithKeyInLogs(ActiveCall active, Invocation<T> invocation) throws Throwable {
-		String enclosingOperation = MDC.get(MDC_OPERATION);
-		String enclosingKey = MDC.get(MDC_KEY);
-		MDC.put(MDC_OPERATION, active.call.operation());
-		MDC.put(MDC_KEY, active.key);
-		try {
-			return invocation.invoke();
-		}
-		finally {
-			restoreMdc(MDC_OPERATION, enclosingOperation);
-			restoreMdc(MDC_KEY, enclosingKey);
-		}
-	}
-
-	private static void restoreMdc(String entry, @Nullable String value) {
-		if (value != null) {
-			MDC.put(entry, value);
-		}
-		else {
-			MDC.remove(entry);
-		}
 	}
 
 	private void notifyListener(IdempotencyCall call, CallOutcome outcome) {
@@ -315,7 +288,7 @@ public final class IdempotencyEngine {
 		IdempotencyCall call = active.call;
 		String stored;
 		try {
-			stored = encode(active, codec, outcome);
+			stored = this.outcomes.encode(call, active.key, codec, outcome);
 			if (!this.store.complete(active.storageKey, active.owner, stored, call.policy().retention())) {
 				logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
 						+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", call.operation(),
@@ -332,49 +305,6 @@ public final class IdempotencyEngine {
 					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
 			return false;
 		}
-	}
-
-	// An outcome that is too large or cannot be written is replaced by a marker, so a duplicate is
-	// refused rather than run again.
-	private <T> String encode(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
-		String reason;
-		try {
-			String stored = codec.encode(outcome);
-			int size = utf8Length(stored);
-			if (size <= this.maxOutcomeSize) {
-				return stored;
-			}
-			reason = "outcome of " + size + " bytes is larger than the limit of " + this.maxOutcomeSize + " bytes";
-			logger.warn("The outcome of an idempotent call is not kept: {}; its duplicates will be refused "
-					+ "[operation={}, key={}]", reason, active.call.operation(), active.key);
-		}
-		catch (RuntimeException ex) {
-			reason = "outcome could not be encoded: " + ex;
-			logger.error("The outcome of an idempotent call could not be encoded, so it is not kept; its "
-					+ "duplicates will be refused [operation={}, key={}]", active.call.operation(), active.key, ex);
-		}
-		return codec.encode(Outcome.unavailable(reason));
-	}
-
-	private static int utf8Length(String text) {
-		int bytes = 0;
-		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
-			if (c < 0x80) {
-				bytes++;
-			}
-			else if (c < 0x800) {
-				bytes += 2;
-			}
-			else if (Character.isHighSurrogate(c)) {
-				bytes += 4;
-				i++;
-			}
-			else {
-				bytes += 3;
-			}
-		}
-		return bytes;
 	}
 
 	private void releaseQuietly(ActiveCall active) {
