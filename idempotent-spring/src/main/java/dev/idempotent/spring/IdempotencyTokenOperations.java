@@ -94,7 +94,6 @@ public class IdempotencyTokenOperations implements BeanFactoryAware, SmartInitia
 		return new TreeSet<>(this.names);
 	}
 
-
 	/**
 	 * The operation of an {@link Idempotent#token()} method: its name, by which clients ask for tokens.
 	 * @param where the method, for the message
@@ -111,4 +110,5 @@ public class IdempotencyTokenOperations implements BeanFactoryAware, SmartInitia
 		}
 		return annotation.name().trim();
 	}
+
 }

@@ -40,7 +40,8 @@ class IdempotencyEngineTest {
 
 	private final ManualClock clock = new ManualClock();
 
-	private final FaultInjectingIdempotencyStore store = new FaultInjectingIdempotencyStore(new InMemoryIdempotencyStore(this.clock));
+	private final FaultInjectingIdempotencyStore store = new FaultInjectingIdempotencyStore(
+			new InMemoryIdempotencyStore(this.clock));
 
 	private final IdempotencyEngine engine = new IdempotencyEngine(this.store, new IdempotencyKeys("idem:", 255),
 			this.clock);

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -74,7 +74,8 @@ class DocsCommandsTest {
 	 * The README's start command, run literally by {@link #exampleStarts()}: the README's first block
 	 * names this file as what runs it, so the two cannot part.
 	 */
-	static final String START_EXAMPLE = "mvn -q -DskipTests package && java -jar idempotent-example-app/target/idempotent-example-app.jar";
+	static final String START_EXAMPLE = "mvn -q -DskipTests package"
+			+ " && java -jar idempotent-example-app/target/idempotent-example-app.jar";
 
 	/** Lists the benchmarks of the jar the start command builds; run by {@link #exampleStarts()}. */
 	static final String LIST_BENCHMARKS = "java -jar idempotent-benchmarks/target/benchmarks.jar -l";

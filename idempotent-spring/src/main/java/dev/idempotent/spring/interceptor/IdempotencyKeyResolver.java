@@ -18,8 +18,9 @@ import org.springframework.expression.Expression;
 /**
  * Reads the raw idempotency key of a call: the {@link Idempotent#key()} SpEL expression over the
  * arguments (parsed once per method), else what the operation's transport carries under the
- * {@link Idempotent#header()}: the header of the current HTTP request. Returns {@code null} when there is no key; the engine turns that into a 400. Evaluates
- * the {@link Idempotent#scope()} expression the same way.
+ * {@link Idempotent#header()} (for a web request, that header). Returns {@code null} when there is no
+ * key; the engine turns that into a 400. Evaluates the {@link Idempotent#scope()} expression the same
+ * way.
  */
 public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 

@@ -1,0 +1,115 @@
+package dev.idempotent.spring.interceptor;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.List;
+
+import dev.idempotent.spring.Idempotent;
+import dev.idempotent.spring.codec.JsonOutcomeCodecFactory;
+import dev.idempotent.spring.messaging.MessageListenerTransport;
+import dev.idempotent.spring.transport.IdempotencyOperation;
+import dev.idempotent.spring.transport.MethodCallTransport;
+import dev.idempotent.spring.transport.ThreadBoundRequest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.util.ReflectionUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+/**
+ * The operation source on Spring Framework alone: each method gets the first transport that supports
+ * it, the plain method call last, and durations are read as Spring Boot reads them.
+ */
+class IdempotencyOperationSourceTests {
+
+	private final MessageListenerTransport listeners = new MessageListenerTransport();
+
+	private final MethodCallTransport methodCalls = new MethodCallTransport(ThreadBoundRequest.NONE);
+
+	private final IdempotencyOperationSource operations = new IdempotencyOperationSource(IdempotencyDefaults.STANDARD,
+			(text) -> text.replace("${lease}", "750ms"), new JsonOutcomeCodecFactory(JsonMapper.builder().build()),
+			List.of(this.listeners, this.methodCalls));
+
+	@Test
+	void eachMethodGetsTheFirstTransportThatSupportsIt() {
+		IdempotencyOperation listener = operation("onShipment");
+		assertThat(listener.transport()).isSameAs(this.listeners);
+		assertThat(listener.policy().awaitCompletion()).as("a redelivery waits out a dead consumer's lease")
+			.isEqualTo(IdempotencyDefaults.STANDARD.lease().plusSeconds(1));
+		IdempotencyOperation plain = operation("ship");
+		assertThat(plain.transport()).isSameAs(this.methodCalls);
+		assertThat(plain.policy().awaitCompletion()).isZero();
+	}
+
+	@Test
+	void theAnnotationOverridesTheDefaults() {
+		IdempotencyOperation plain = operation("ship");
+		assertThat(plain.header()).isEqualTo("Idempotency-Key");
+		assertThat(plain.policy().lease()).isEqualTo(Duration.ofSeconds(30));
+		IdempotencyOperation tuned = operation("tuned");
+		assertThat(tuned.header()).isEqualTo("X-Request-Id");
+		assertThat(tuned.policy().lease()).isEqualTo(Duration.ofMillis(750));
+		assertThat(tuned.policy().retention()).isEqualTo(Duration.ofHours(2));
+		assertThat(tuned.policy().awaitCompletion()).isEqualTo(Duration.ofSeconds(3));
+	}
+
+	@Test
+	void durationsReadAsSpringBootReadsThem() {
+		assertThat(operation("inMinutes").policy().lease()).isEqualTo(Duration.ofMinutes(5));
+		assertThat(operation("inPlainMillis").policy().lease()).isEqualTo(Duration.ofMillis(1500));
+		assertThat(operation("inDays").policy().retention()).isEqualTo(Duration.ofDays(7));
+		assertThatIllegalStateException().isThrownBy(() -> operation("unknownUnit"))
+			.withMessageContaining("Shipments.unknownUnit")
+			.withMessageContaining("is not a duration");
+		assertThatIllegalStateException().isThrownBy(() -> operation("negative"))
+			.withMessageContaining("must be positive");
+	}
+
+	private IdempotencyOperation operation(String name) {
+		Method method = ReflectionUtils.findMethod(Shipments.class, name, String.class);
+		IdempotencyOperation operation = this.operations.getOperation(method, Shipments.class);
+		assertThat(operation).as("@Idempotent on " + name).isNotNull();
+		return operation;
+	}
+
+	static class Shipments {
+
+		@RabbitListener(queues = "shipments")
+		@Idempotent(key = "#id")
+		void onShipment(String id) {
+		}
+
+		@Idempotent(key = "#id")
+		void ship(String id) {
+		}
+
+		@Idempotent(header = "X-Request-Id", lease = "${lease}", retention = "PT2H", awaitCompletion = "3s")
+		void tuned(String id) {
+		}
+
+		@Idempotent(key = "#id", lease = "5m")
+		void inMinutes(String id) {
+		}
+
+		@Idempotent(key = "#id", lease = "1500")
+		void inPlainMillis(String id) {
+		}
+
+		@Idempotent(key = "#id", retention = "7d")
+		void inDays(String id) {
+		}
+
+		@Idempotent(key = "#id", lease = "5x")
+		void unknownUnit(String id) {
+		}
+
+		@Idempotent(key = "#id", lease = "-1s")
+		void negative(String id) {
+		}
+
+	}
+
+}
