@@ -22,8 +22,6 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +38,9 @@ class IdempotencyTransportTests {
 		.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, AopAutoConfiguration.class,
 				JacksonAutoConfiguration.class))
 		.withPropertyValues("idempotent.store.type=in-memory")
-		.withUserConfiguration(App.class);
+		.withBean(JobRuns.class)
+		.withBean(JobStepTransport.class)
+		.withBean(Steps.class);
 
 	@Test
 	void aTransportBeanCarriesTheMethodsItSupports() {
@@ -158,26 +158,6 @@ class IdempotencyTransportTests {
 		@Idempotent(name = "report-by-id", key = "#id", onDuplicate = dev.idempotent.core.DuplicatePolicy.REJECT)
 		public String report(String file, String id) {
 			return "reported " + file;
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class App {
-
-		@Bean
-		JobRuns jobRuns() {
-			return new JobRuns();
-		}
-
-		@Bean
-		JobStepTransport jobStepTransport(JobRuns runs) {
-			return new JobStepTransport(runs);
-		}
-
-		@Bean
-		Steps steps() {
-			return new Steps();
 		}
 
 	}
