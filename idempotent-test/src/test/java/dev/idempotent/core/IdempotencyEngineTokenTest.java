@@ -6,12 +6,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.idempotent.core.store.ClaimResult;
-import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.core.store.InMemoryIdempotencyStore;
 import dev.idempotent.test.ConcurrentCallers;
 import dev.idempotent.test.ManualClock;
+import dev.idempotent.test.NoOpIdempotencyStore;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -170,39 +169,8 @@ class IdempotencyEngineTokenTest {
 
 	@Test
 	void aStoreWithoutTokensSaysSo() {
-		IdempotencyStore plain = new IdempotencyStore() {
-
-			@Override
-			public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-				return ClaimResult.acquired();
-			}
-
-			@Override
-			public boolean complete(String key, String owner, String outcome, Duration retention) {
-				return true;
-			}
-
-			@Override
-			public boolean release(String key, String owner) {
-				return true;
-			}
-
-			@Override
-			public boolean extend(String key, String owner, Duration lease) {
-				return true;
-			}
-
-			@Override
-			public boolean delete(String key) {
-				return false;
-			}
-
-			@Override
-			public java.util.Optional<IdempotencyRecord> find(String key) {
-				return java.util.Optional.empty();
-			}
-
-		};
+		// Implements the primitives of plain calls only, as a store written before tokens would.
+		IdempotencyStore plain = new NoOpIdempotencyStore();
 		IdempotencyEngine engine = new IdempotencyEngine(plain, this.keys, this.clock);
 		assertThatExceptionOfType(UnsupportedOperationException.class)
 			.isThrownBy(() -> engine.tokens().issue("comments", "alice"))
