@@ -44,7 +44,9 @@ import org.springframework.context.annotation.Role;
 
 /**
  * Auto-configuration of {@link dev.idempotent.spring.Idempotent}: the store (Redis when the
- * application has a {@code RedisConnectionFactory}, else in-memory), the engine, the advisor,
+ * application has a {@code RedisConnectionFactory}, else in-memory), the engine, the advisor, the
+ * transports (servlet handlers, message listeners, plain method calls, and any
+ * {@link IdempotencyTransport} bean of the application's, which comes first),
  * {@link IdempotenceService} and, in a servlet web application, the problem-detail mapping. Every
  * bean backs off when the application defines its own.
  */
