@@ -14,7 +14,7 @@ import java.util.Objects;
  * answered "in progress"; {@link Duration#ZERO} answers at once
  * @param exceptions which exceptions keep the key and which release it
  * @param tokenRequired whether a call's key must be a one-time token issued to its caller for the
- * operation ({@link IdempotencyEngine#issueToken}); the call consumes it
+ * operation ({@link IdempotencyTokens#issue}); the call consumes it
  */
 public record IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Duration retention,
 		Duration awaitCompletion, ExceptionPolicy exceptions, boolean tokenRequired) {

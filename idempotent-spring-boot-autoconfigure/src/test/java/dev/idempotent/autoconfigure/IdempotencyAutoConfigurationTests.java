@@ -14,6 +14,7 @@ import dev.idempotent.redis.RedisIdempotencyStore;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.spring.IdempotencyCallerResolver;
 import dev.idempotent.spring.interceptor.IdempotencyAdvisor;
+import dev.idempotent.spring.interceptor.IdempotencyDefaults;
 import dev.idempotent.spring.web.servlet.IdempotencyProblemHandler;
 import dev.idempotent.spring.web.servlet.IdempotencyRequestBodyAdvice;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,13 @@ class IdempotencyAutoConfigurationTests {
 	private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
 			AutoConfigurations.of(IdempotencyAutoConfiguration.class, DataRedisAutoConfiguration.class,
 					JacksonAutoConfiguration.class));
+
+	@Test
+	void thePropertiesDefaultsAreTheSpringLayersDefaults() {
+		assertThat(new IdempotencyProperties().toDefaults())
+			.as("an application without Spring Boot gets what idempotent.* defaults to")
+			.isEqualTo(IdempotencyDefaults.STANDARD);
+	}
 
 	@Test
 	void redisStoreWhenTheApplicationHasARedisConnectionFactory() {

@@ -28,7 +28,11 @@ public class IdempotenceService {
 
 	private final @Nullable IdempotencyTokenOperations tokenOperations;
 
-	/** A service that issues tokens for any operation, to the caller of {@link DefaultIdempotencyCallerResolver}. */
+	/**
+	 * A service that issues tokens for any operation, to the caller Spring Security knows (anonymous
+	 * without it). Pass the application's {@link IdempotencyCallerResolver} to issue them to the caller
+	 * the {@link Idempotent} calls are scoped to.
+	 */
 	public IdempotenceService(IdempotencyEngine engine) {
 		this(engine, new DefaultIdempotencyCallerResolver(), null);
 	}

@@ -18,6 +18,7 @@ import dev.idempotent.spring.Idempotent;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -65,6 +66,18 @@ class IdempotencyTransportTests {
 			assertThat(steps.load("orders.csv")).as("same run, other input: the key was used for another request")
 				.isEqualTo("refused: IdempotencyKeyReusedException");
 			assertThat(steps.executions()).containsExactly("customers.csv");
+		});
+	}
+
+	@Test
+	void theApplicationsTransportComesBeforeTheLibrarys() {
+		this.runner.run((context) -> {
+			Steps steps = context.getBean(Steps.class);
+			context.getBean(JobRuns.class).current = "run-5";
+			assertThat(steps.loadFromQueue("customers.csv")).isEqualTo("loaded customers.csv");
+			assertThat(steps.loadFromQueue("customers.csv"))
+				.as("a listener's duplicate would be acknowledged as null; the job transport skips it")
+				.isEqualTo("skipped");
 		});
 	}
 
@@ -147,6 +160,14 @@ class IdempotencyTransportTests {
 		@Idempotent(name = "load-step")
 		public String load(String file) {
 			this.executions.add(file);
+			return "loaded " + file;
+		}
+
+		// Both this test's transport and the library's message-listener transport support it.
+		@JobStep
+		@RabbitListener(queues = "steps")
+		@Idempotent(name = "queued-load-step")
+		public String loadFromQueue(String file) {
 			return "loaded " + file;
 		}
 
