@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
@@ -43,6 +44,14 @@ public final class IdempotencyEngine {
 
 	private static final long LAST_POLL_MILLIS = 200;
 
+	// A completion the store refused is tried again, backing off from the first pause to the last.
+	private static final long FIRST_COMPLETION_RETRY_MILLIS = 50;
+
+	private static final long LAST_COMPLETION_RETRY_MILLIS = 1000;
+
+	// A renewal that failed is tried again this soon (or after a sixth of the lease, if shorter).
+	private static final long RENEWAL_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
 	private final IdempotencyStore store;
 
 	private final IdempotencyKeys keys;
@@ -59,6 +68,8 @@ public final class IdempotencyEngine {
 
 	private final IdempotencyListener listener;
 
+	private final TransactionBoundary transactions;
+
 	private final ThreadLocal<ActiveCall> activeCall = new ThreadLocal<>();
 
 	/**
@@ -66,12 +77,13 @@ public final class IdempotencyEngine {
 	 * to {@value #DEFAULT_MAX_OUTCOME_SIZE} bytes. See {@link #builder(IdempotencyStore)} for more.
 	 */
 	public IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock) {
-		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL, IdempotencyListener.NONE);
+		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL, IdempotencyListener.NONE,
+				TransactionBoundary.NONE);
 	}
 
 	private IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock,
 			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize, Duration tokenTtl,
-			IdempotencyListener listener) {
+			IdempotencyListener listener, TransactionBoundary transactions) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
@@ -80,6 +92,7 @@ public final class IdempotencyEngine {
 		this.tokens = new IdempotencyTokens(store, keys, clock, tokenTtl);
 		this.records = new IdempotencyRecords(store, keys);
 		this.listener = Objects.requireNonNull(listener, "listener");
+		this.transactions = Objects.requireNonNull(transactions, "transactions");
 	}
 
 	/** Starts building an engine on a store. */
@@ -110,6 +123,7 @@ public final class IdempotencyEngine {
 		String key;
 		String storageKey;
 		String owner = UUID.randomUUID().toString();
+		Claimed claimed;
 		try {
 			key = this.keys.normalize(call.key());
 			if (call.policy().tokenRequired() && call.scope() != null) {
@@ -117,7 +131,8 @@ public final class IdempotencyEngine {
 						+ "scope: a token names one call already, and is issued without a scope");
 			}
 			storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
-			ClaimResult claim = claim(call, storageKey, owner);
+			claimed = claim(call, storageKey, owner);
+			ClaimResult claim = claimed.result();
 			if (claim.isNoLiveToken()) {
 				throw new InvalidIdempotencyTokenException();
 			}
@@ -134,7 +149,8 @@ public final class IdempotencyEngine {
 			}
 			throw ex;
 		}
-		ActiveCall active = new ActiveCall(call, key, storageKey, owner, this.activeCall.get());
+		ActiveCall active = new ActiveCall(call, key, storageKey, owner, claimed.result().fence(),
+				claimed.sentNanos(), this.activeCall.get());
 		this.activeCall.set(active);
 		renewLease(active);
 		T result;
@@ -142,31 +158,104 @@ public final class IdempotencyEngine {
 			result = KeyInLogs.run(call.operation(), key, invocation);
 		}
 		catch (Throwable ex) {
-			active.finish();
-			boolean stored = true;
-			if (!active.releaseRequested && call.policy().exceptions().keeps(ex)) {
-				// A business failure: the answer is final, and a duplicate gets it again.
-				stored = complete(active, codec, Outcome.thrown(ex));
+			restore(active);
+			Outcome<T> failure = Outcome.thrown(ex);
+			// A kept business failure is the final answer, and a duplicate gets it again.
+			boolean kept = call.policy().exceptions().keeps(ex);
+			if (active.releaseRequested) {
+				finish(active, codec, Ending.RELEASE, failure);
 			}
-			else {
-				releaseQuietly(active);
+			else if (!finishAfterTransaction(active, codec, failure, kept)) {
+				boolean stored = finish(active, codec, kept ? Ending.KEEP_FAILURE : Ending.RELEASE, failure);
+				notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+				throw ex;
 			}
-			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+			notifyListener(call, CallOutcome.EXECUTED);
 			throw ex;
 		}
-		finally {
-			restore(active);
-		}
-		active.finish();
-		boolean stored = true;
+		restore(active);
+		Outcome<T> returned = Outcome.returned(result);
 		if (active.releaseRequested) {
-			releaseQuietly(active);
+			finish(active, codec, Ending.RELEASE, returned);
 		}
-		else {
-			stored = complete(active, codec, Outcome.returned(result));
+		else if (!finishAfterTransaction(active, codec, returned, false)) {
+			boolean stored = finish(active, codec, Ending.COMPLETE, returned);
+			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+			return Execution.fresh(result);
 		}
-		notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+		notifyListener(call, CallOutcome.EXECUTED);
 		return Execution.fresh(result);
+	}
+
+	/**
+	 * When the call ran in a transaction that its claim is not part of, arranges for the claim to be
+	 * completed or released once the transaction has ended; its lease is renewed until then.
+	 * @return whether it did; {@code false}: finish the call now
+	 */
+	private <T> boolean finishAfterTransaction(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome,
+			boolean keptFailure) {
+		if (joinsTransaction(active)) {
+			return false;
+		}
+		return this.transactions.afterEnd((end) -> {
+			Ending ending = afterTransaction(active, outcome, keptFailure, end);
+			Outcome<T> stored = (end == TransactionBoundary.TransactionEnd.UNKNOWN && ending == Ending.COMPLETE)
+					? Outcome.unavailable("the transaction of the call ended in an unknown state") : outcome;
+			if (!finish(active, codec, ending, stored)) {
+				notifyCompletionFailed(active.call);
+			}
+		});
+	}
+
+	private static Ending afterTransaction(ActiveCall active, Outcome<?> outcome, boolean keptFailure,
+			TransactionBoundary.TransactionEnd end) {
+		IdempotencyCall call = active.call;
+		if (keptFailure) {
+			return Ending.KEEP_FAILURE;
+		}
+		if (end == TransactionBoundary.TransactionEnd.ROLLED_BACK) {
+			// Nothing the call did is stored: a retry must be able to run it.
+			logger.debug("The transaction of an idempotent call rolled back, so its claim is released "
+					+ "[operation={}, key={}]", call.operation(), active.key);
+			return Ending.RELEASE;
+		}
+		if (outcome instanceof Outcome.Returned) {
+			if (end == TransactionBoundary.TransactionEnd.UNKNOWN) {
+				logger.error("The transaction of an idempotent call ended in an unknown state, so the call is "
+						+ "completed without its outcome: a duplicate is refused, never run again or told it "
+						+ "succeeded [operation={}, key={}, storageKey={}]", call.operation(), active.key,
+						active.storageKey);
+			}
+			return Ending.COMPLETE;
+		}
+		// A system failure whose transaction committed (or may have): its work may be stored, so a retry
+		// must not run it again. The duplicate gets the same failure.
+		logger.warn("An idempotent call failed with an exception that releases its key, but its transaction {}, "
+				+ "so the key is kept and a duplicate gets the same failure [operation={}, key={}]",
+				(end == TransactionBoundary.TransactionEnd.COMMITTED) ? "committed" : "may have committed",
+				call.operation(), active.key);
+		return Ending.KEEP_FAILURE;
+	}
+
+	private boolean joinsTransaction(ActiveCall active) {
+		try {
+			return this.store.joinsTransaction(active.storageKey, active.owner);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("An IdempotencyStore failed to say whether it joins the transaction; assuming it does not "
+					+ "[operation={}, key={}]", active.call.operation(), active.key, ex);
+			return false;
+		}
+	}
+
+	private void notifyCompletionFailed(IdempotencyCall call) {
+		try {
+			this.listener.onCompletionFailed(call);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("An IdempotencyListener failed [operation={}, event=completion_failed]", call.operation(),
+					ex);
+		}
 	}
 
 	private void notifyListener(IdempotencyCall call, CallOutcome outcome) {
@@ -181,28 +270,29 @@ public final class IdempotencyEngine {
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
-	private ClaimResult claim(IdempotencyCall call, String storageKey, String owner) {
+	private Claimed claim(IdempotencyCall call, String storageKey, String owner) {
 		Duration wait = call.policy().awaitCompletion();
 		long deadline = System.nanoTime() + wait.toNanos();
 		long pause = FIRST_POLL_MILLIS;
 		while (true) {
+			long sent = System.nanoTime();
 			ClaimResult claim = Storage.call(() -> call.policy().tokenRequired()
 					? this.store.tryClaimToken(storageKey, owner, call.fingerprint(), call.policy().lease())
 					: this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
 			if (claim.isAcquired() || claim.isNoLiveToken() || claim.existing().isCompleted()
 					|| isReused(call, claim.existing())) {
-				return claim;
+				return new Claimed(claim, sent);
 			}
 			long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
 			if (remainingMillis <= 0) {
-				return claim;
+				return new Claimed(claim, sent);
 			}
 			try {
 				Thread.sleep(Math.min(pause, remainingMillis));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				return claim;
+				return new Claimed(claim, sent);
 			}
 			pause = Math.min(pause * 2, LAST_POLL_MILLIS);
 		}
@@ -224,7 +314,12 @@ public final class IdempotencyEngine {
 		if (call.policy().onDuplicate() == DuplicatePolicy.REJECT) {
 			throw new DuplicateRequestException();
 		}
-		String stored = Objects.requireNonNull(existing.outcome(), "A completed record holds an outcome");
+		String stored = existing.outcome();
+		if (stored == null) {
+			logger.debug("An idempotent call was completed without its outcome (the store could not keep it), so its "
+					+ "duplicate is refused [operation={}, key={}]", call.operation(), key);
+			throw new ReplayUnavailableException();
+		}
 		Outcome<T> outcome;
 		try {
 			outcome = codec.decode(stored);
@@ -255,56 +350,111 @@ public final class IdempotencyEngine {
 	// Renews the claim a third of the lease before it would lapse, so a call may outlive its lease.
 	private void renewLease(ActiveCall active) {
 		if (this.leaseRenewer != null) {
-			Duration lease = active.call.policy().lease();
-			active.renewal = this.leaseRenewer.schedule(() -> renew(active), lease.dividedBy(3));
+			active.renewed = this.leaseRenewer.add(active);
 		}
 	}
 
-	private void renew(ActiveCall active) {
-		if (active.finished) {
-			return;
-		}
+	// Whether the claim was completed or released as the ending says (or is being completed in the
+	// background); a failure is logged for repair, and the caller gets the call's own result either way.
+	private <T> boolean finish(ActiveCall active, OutcomeCodec<T> codec, Ending ending, Outcome<T> outcome) {
+		active.finishing = true;
 		try {
-			if (!this.store.extend(active.storageKey, active.owner, active.call.policy().lease()) && !active.finished) {
-				logger.error("An idempotent call lost its claim while running (the lease lapsed before it was "
-						+ "renewed, or the key was deleted); a duplicate may run too [operation={}, key={}, "
-						+ "storageKey={}]", active.call.operation(), active.key, active.storageKey);
-				active.finish();
+			if (ending == Ending.RELEASE) {
+				releaseQuietly(active);
+				return true;
 			}
+			IdempotencyCall call = active.call;
+			String stored = this.outcomes.encode(call, active.key, codec, outcome);
+			boolean joined = joinsTransaction(active);
+			return completeWhileHeld(active, !joined, () -> (ending == Ending.KEEP_FAILURE)
+					? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
+					: this.store.complete(active.storageKey, active.owner, stored, call.policy().retention()));
 		}
-		catch (RuntimeException ex) {
-			// The next renewal may get through before the lease lapses; say so once per call.
-			if (!active.renewalFailed) {
-				active.renewalFailed = true;
-				logger.warn("Could not renew the lease of a running idempotent call; retrying "
-						+ "[operation={}, key={}, storageKey={}]: {}", active.call.operation(), active.key,
-						active.storageKey, ex.toString());
+		finally {
+			if (active.completion == null) {
+				active.end(this.leaseRenewer);
 			}
 		}
 	}
 
-	// Whether the outcome was stored; a failure is logged for repair, and the caller gets the result.
-	private <T> boolean complete(ActiveCall active, OutcomeCodec<T> codec, Outcome<T> outcome) {
-		IdempotencyCall call = active.call;
-		String stored;
-		try {
-			stored = this.outcomes.encode(call, active.key, codec, outcome);
-			if (!this.store.complete(active.storageKey, active.owner, stored, call.policy().retention())) {
-				logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
-						+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", call.operation(),
-						active.key, active.storageKey);
-				return false;
+	/**
+	 * Stores the outcome; a store failure is retried, backing off, for as long as the lease holds (it is
+	 * renewed meanwhile), since the call ran and a lapsed claim would let a retry run it again. With a
+	 * lease renewer the retries run in the background, so the caller has its answer at once; without
+	 * one they run here.
+	 * @return {@code false} if the outcome could not be stored and will not be
+	 */
+	private boolean completeWhileHeld(ActiveCall active, boolean retry, BooleanSupplier complete) {
+		long pause = FIRST_COMPLETION_RETRY_MILLIS;
+		int attempts = 0;
+		// Renewals may keep the lease alive while completions keep failing: try for one lease at most.
+		long giveUpAt = System.nanoTime() + active.leaseNanos;
+		while (true) {
+			attempts++;
+			try {
+				return stored(active, complete, attempts);
+			}
+			catch (RuntimeException ex) {
+				long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
+				if (!retry || givesUp(active, next, giveUpAt)) {
+					// The method ran: its caller gets the real result. A store bound to the caller's
+					// transaction rolls the transaction back instead.
+					logGaveUp(active, attempts, ex);
+					return false;
+				}
+				if (attempts == 1 && this.leaseRenewer != null && active.renewed) {
+					logger.warn("Could not store the outcome of an idempotent call; retrying in the background while "
+							+ "its lease holds [operation={}, key={}, storageKey={}]: {}", active.call.operation(),
+							active.key, active.storageKey, ex.toString());
+					active.completion = new PendingCompletion(complete, giveUpAt, next,
+							Math.min(pause * 2, LAST_COMPLETION_RETRY_MILLIS));
+					return true;
+				}
+				if (attempts == 1) {
+					logger.warn("Could not store the outcome of an idempotent call; retrying while its lease holds "
+							+ "[operation={}, key={}, storageKey={}]: {}", active.call.operation(), active.key,
+							active.storageKey, ex.toString());
+				}
+				try {
+					Thread.sleep(pause);
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					logger.error("Interrupted while storing the outcome of an idempotent call; its claim lapses with "
+							+ "its lease and a retry may then run again [operation={}, key={}, storageKey={}]",
+							active.call.operation(), active.key, active.storageKey, ex);
+					return false;
+				}
+				pause = Math.min(pause * 2, LAST_COMPLETION_RETRY_MILLIS);
+			}
+		}
+	}
+
+	// One attempt to store the outcome: whether it was stored; an exception if the store failed.
+	private static boolean stored(ActiveCall active, BooleanSupplier complete, int attempts) {
+		if (complete.getAsBoolean()) {
+			if (attempts > 1) {
+				logger.info("The outcome of an idempotent call was stored at attempt {} [operation={}, key={}]",
+						attempts, active.call.operation(), active.key);
 			}
 			return true;
 		}
-		catch (RuntimeException ex) {
-			// The method ran: its caller gets the real result. The claim stays until its lease lapses (a
-			// store bound to the caller's transaction rolls the transaction back instead).
-			logger.error("Idempotent call completed but its outcome could not be stored; its claim lapses with "
-					+ "its lease (or rolls back with the caller's transaction) and a retry may then run again "
-					+ "[operation={}, key={}, storageKey={}]", call.operation(), active.key, active.storageKey, ex);
-			return false;
-		}
+		logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
+				+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", active.call.operation(),
+				active.key, active.storageKey);
+		return false;
+	}
+
+	// Whether the next attempt, due at the given time, would come too late: the lease may be gone by then.
+	private static boolean givesUp(ActiveCall active, long nextAttemptNanos, long giveUpAtNanos) {
+		return active.lost || nextAttemptNanos - active.heldUntil >= 0 || nextAttemptNanos - giveUpAtNanos >= 0;
+	}
+
+	private static void logGaveUp(ActiveCall active, int attempts, Exception ex) {
+		logger.error("Idempotent call completed but its outcome could not be stored ({} attempts); its claim lapses "
+				+ "with its lease (or rolls back with the caller's transaction) and a retry may then run again "
+				+ "[operation={}, key={}, storageKey={}]", attempts, active.call.operation(), active.key,
+				active.storageKey, ex);
 	}
 
 	private void releaseQuietly(ActiveCall active) {
@@ -373,6 +523,14 @@ public final class IdempotencyEngine {
 		return (running != null) ? Optional.of(running.call) : Optional.empty();
 	}
 
+	/**
+	 * The claim of the innermost idempotent call running on this thread, if any: whether it is still
+	 * held, and its fencing value. The handle stays valid when passed to another thread.
+	 */
+	public Optional<IdempotencyLease> currentLease() {
+		return Optional.ofNullable(this.activeCall.get());
+	}
+
 	/** Issues the one-time tokens this engine's token calls consume. */
 	public IdempotencyTokens tokens() {
 		return this.tokens;
@@ -407,6 +565,8 @@ public final class IdempotencyEngine {
 		private Duration tokenTtl = DEFAULT_TOKEN_TTL;
 
 		private IdempotencyListener listener = IdempotencyListener.NONE;
+
+		private TransactionBoundary transactions = TransactionBoundary.NONE;
 
 		private Builder(IdempotencyStore store) {
 			this.store = Objects.requireNonNull(store, "store");
@@ -466,14 +626,66 @@ public final class IdempotencyEngine {
 			return this;
 		}
 
+		/**
+		 * The transactions calls run in: a claim the store did not write in the call's transaction is
+		 * completed or released once that transaction has ended; default {@link TransactionBoundary#NONE}.
+		 */
+		public Builder transactions(TransactionBoundary transactions) {
+			this.transactions = Objects.requireNonNull(transactions, "transactions");
+			return this;
+		}
+
 		public IdempotencyEngine build() {
 			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize,
-					this.tokenTtl, this.listener);
+					this.tokenTtl, this.listener, this.transactions);
 		}
 
 	}
 
-	private static final class ActiveCall {
+	/** What becomes of a claim once its call is over. */
+	private enum Ending {
+
+		/** Completed with what the call returned. */
+		COMPLETE,
+
+		/** Completed with the failure the call threw, which the policy keeps. */
+		KEEP_FAILURE,
+
+		/** Released, so a retry runs. */
+		RELEASE
+
+	}
+
+	/** A claim's answer, and when it was sent: the lease runs from no earlier than that. */
+	private record Claimed(ClaimResult result, long sentNanos) {
+	}
+
+	/** A completion that failed and is retried in the background while the lease holds. */
+	private static final class PendingCompletion {
+
+		final BooleanSupplier complete;
+
+		final long giveUpAt;
+
+		volatile long nextAttempt;
+
+		volatile long pauseMillis;
+
+		int attempts = 1;
+
+		final AtomicBoolean inFlight = new AtomicBoolean();
+
+		PendingCompletion(BooleanSupplier complete, long giveUpAt, long nextAttempt, long pauseMillis) {
+			this.complete = complete;
+			this.giveUpAt = giveUpAt;
+			this.nextAttempt = nextAttempt;
+			this.pauseMillis = pauseMillis;
+		}
+
+	}
+
+	/** A call that holds its claim: its lease, renewed by the {@link LeaseRenewer} while it runs. */
+	private final class ActiveCall implements IdempotencyLease, LeaseRenewer.Renewable {
 
 		final IdempotencyCall call;
 
@@ -483,32 +695,187 @@ public final class IdempotencyEngine {
 
 		final String owner;
 
+		final long fence;
+
 		final @Nullable ActiveCall parent;
 
-		volatile @Nullable ScheduledFuture<?> renewal;
+		final long leaseNanos;
 
-		volatile boolean finished;
+		// Until when the claim holds for sure: the lease from the moment its last claim or renewal was sent.
+		volatile long heldUntil;
+
+		volatile long nextRenewal;
+
+		final AtomicBoolean renewing = new AtomicBoolean();
+
+		final AtomicBoolean lostOnce = new AtomicBoolean();
+
+		volatile boolean renewed;
 
 		volatile boolean renewalFailed;
+
+		volatile boolean lost;
+
+		// The claim is being completed or released: the answer of that write, not a renewal's, counts.
+		volatile boolean finishing;
+
+		volatile boolean ended;
+
+		// Set when the first completion failed and later ones run in the background.
+		volatile @Nullable PendingCompletion completion;
 
 		boolean releaseRequested;
 
 		boolean released;
 
-		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, @Nullable ActiveCall parent) {
+		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, long fence, long claimSentNanos,
+				@Nullable ActiveCall parent) {
 			this.call = call;
 			this.key = key;
 			this.storageKey = storageKey;
 			this.owner = owner;
+			this.fence = fence;
 			this.parent = parent;
+			this.leaseNanos = call.policy().lease().toNanos();
+			this.heldUntil = claimSentNanos + this.leaseNanos;
+			this.nextRenewal = claimSentNanos + this.leaseNanos / 3;
 		}
 
-		// Stops the lease renewal; the call's claim is completed or released next.
-		void finish() {
-			this.finished = true;
-			ScheduledFuture<?> renewal = this.renewal;
-			if (renewal != null) {
-				renewal.cancel(false);
+		@Override
+		public String operation() {
+			return this.call.operation();
+		}
+
+		@Override
+		public String key() {
+			return this.key;
+		}
+
+		@Override
+		public boolean isHeld() {
+			return !this.lost && !this.released && !this.ended && System.nanoTime() - this.heldUntil < 0;
+		}
+
+		@Override
+		public long fence() {
+			return this.fence;
+		}
+
+		@Override
+		public @Nullable Runnable due(long nowNanos) {
+			if (this.ended) {
+				return null;
+			}
+			PendingCompletion pending = this.completion;
+			if (pending != null && nowNanos - pending.nextAttempt >= 0 && pending.inFlight.compareAndSet(false, true)) {
+				return () -> completeLater(pending);
+			}
+			if (!this.finishing && !this.lost && nowNanos - this.heldUntil >= 0) {
+				lose("no renewal got through within its lease of " + this.call.policy().lease());
+				return null;
+			}
+			if (this.lost || nowNanos - this.nextRenewal < 0 || !this.renewing.compareAndSet(false, true)) {
+				return null;
+			}
+			return this::renew;
+		}
+
+		@Override
+		public void notStarted() {
+			PendingCompletion pending = this.completion;
+			if (pending != null) {
+				pending.inFlight.set(false);
+			}
+			this.renewing.set(false);
+		}
+
+		@Override
+		public void abandoned() {
+			if (this.completion != null && !this.ended) {
+				this.ended = true;
+				logger.error("The lease renewer stopped (the application is shutting down) before the outcome of an "
+						+ "idempotent call could be stored; its claim lapses with its lease and a retry may then run "
+						+ "again [operation={}, key={}, storageKey={}]", this.call.operation(), this.key,
+						this.storageKey);
+				notifyCompletionFailed(this.call);
+			}
+		}
+
+		// A later attempt to store the outcome, on a renewer's worker; renewals go on meanwhile.
+		private void completeLater(PendingCompletion pending) {
+			pending.attempts++;
+			try {
+				if (!stored(this, pending.complete, pending.attempts)) {
+					notifyCompletionFailed(this.call);
+				}
+				end(IdempotencyEngine.this.leaseRenewer);
+			}
+			catch (RuntimeException ex) {
+				long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pending.pauseMillis);
+				if (givesUp(this, next, pending.giveUpAt)) {
+					logGaveUp(this, pending.attempts, ex);
+					notifyCompletionFailed(this.call);
+					end(IdempotencyEngine.this.leaseRenewer);
+				}
+				else {
+					pending.nextAttempt = next;
+					pending.pauseMillis = Math.min(pending.pauseMillis * 2, LAST_COMPLETION_RETRY_MILLIS);
+				}
+			}
+			finally {
+				pending.inFlight.set(false);
+			}
+		}
+
+		private void renew() {
+			long sent = System.nanoTime();
+			try {
+				if (IdempotencyEngine.this.store.extend(this.storageKey, this.owner, this.call.policy().lease())) {
+					this.heldUntil = sent + this.leaseNanos;
+					this.nextRenewal = sent + this.leaseNanos / 3;
+					this.renewalFailed = false;
+				}
+				else if (!this.finishing && !this.ended) {
+					lose("a renewal found it gone: its lease had lapsed, or the key was deleted");
+				}
+			}
+			catch (RuntimeException ex) {
+				// Try again soon: the next renewal may get through before the lease lapses.
+				this.nextRenewal = System.nanoTime() + Math.min(this.leaseNanos / 6, RENEWAL_RETRY_NANOS);
+				if (!this.renewalFailed) {
+					this.renewalFailed = true;
+					logger.warn("Could not renew the lease of a running idempotent call; retrying "
+							+ "[operation={}, key={}, storageKey={}]: {}", this.call.operation(), this.key,
+							this.storageKey, ex.toString());
+				}
+			}
+			finally {
+				this.renewing.set(false);
+			}
+		}
+
+		private void lose(String why) {
+			if (!this.lostOnce.compareAndSet(false, true)) {
+				return;
+			}
+			this.lost = true;
+			logger.error("An idempotent call lost its claim while running ({}); a duplicate may run beside it, "
+					+ "and IdempotencyLease.isHeld() now answers false [operation={}, key={}, storageKey={}, fence={}]",
+					why, this.call.operation(), this.key, this.storageKey, this.fence);
+			try {
+				IdempotencyEngine.this.listener.onLeaseLost(this.call);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("An IdempotencyListener failed [operation={}, event=lease_lost]", this.call.operation(),
+						ex);
+			}
+		}
+
+		// Stops the lease renewal: the claim was completed or released, or given up.
+		void end(@Nullable LeaseRenewer renewer) {
+			this.ended = true;
+			if (renewer != null && this.renewed) {
+				renewer.remove(this);
 			}
 		}
 

@@ -21,4 +21,21 @@ public interface IdempotencyListener {
 	 */
 	void onOutcome(IdempotencyCall call, CallOutcome outcome);
 
+	/**
+	 * A running call lost its claim: a renewal found it gone, or no renewal got through within the
+	 * lease. A duplicate may now run beside it. Told on the lease renewer's thread, once per call.
+	 */
+	default void onLeaseLost(IdempotencyCall call) {
+	}
+
+	/**
+	 * A call whose outcome could not be stored when it was answered, and that was told
+	 * {@link CallOutcome#EXECUTED}, could not be completed later either: a retry may run it again once
+	 * its lease lapses. That happens to a call that ran in a transaction, completed once the
+	 * transaction ended (told on the thread that ended it), and to a call whose completion failed and
+	 * was retried in the background while its lease held (told on the lease renewer's thread).
+	 */
+	default void onCompletionFailed(IdempotencyCall call) {
+	}
+
 }

@@ -48,6 +48,9 @@ class FailClosedHttpTest {
 		registry.add("spring.data.redis.port", proxy::port);
 		registry.add("spring.data.redis.timeout", () -> "2s");
 		registry.add("idempotent.key-prefix", () -> PREFIX);
+		// A failed completion is retried in the background until the lease lapses: a short lease ends the
+		// test that waits for that sooner.
+		registry.add("idempotent.lease", () -> "10s");
 	}
 
 	@LocalServerPort
@@ -125,19 +128,24 @@ class FailClosedHttpTest {
 		CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> http.post("alice",
 				"/orders", key, "{\"sku\":\"book\",\"quantity\":1,\"processingMillis\":3000}"));
 		Poll.until("the order claims its key", () -> Boolean.TRUE.equals(this.redis.hasKey(storageKey)));
-		// The order is running: Redis goes away before it can be recorded as completed.
+		// The order is running: Redis goes away before it can be recorded as completed, and stays away
+		// until the completion has been retried, in the background, for the whole lease.
 		proxy.cut();
 		HttpResponse<String> created;
 		try {
 			created = response.get(60, TimeUnit.SECONDS);
+			assertThat(created.statusCode()).as("answered without waiting for Redis").isEqualTo(201);
+			assertThat(output).contains("Could not store the outcome")
+				.contains("retrying in the background")
+				.doesNotContain("outcome could not be stored");
+			Poll.until("the retries give up when the lease is over",
+					() -> output.getAll().contains("outcome could not be stored"));
 		}
 		finally {
 			proxy.restore();
 		}
-		assertThat(created.statusCode()).isEqualTo(201);
 		assertThat(json(created).get("sku").asString()).isEqualTo("book");
 		assertThat(output).contains("ERROR")
-			.contains("outcome could not be stored")
 			.contains("operation=orders")
 			.contains("key=" + key);
 		assertThat(http.count("alice", "/orders")).isEqualTo(before + 1);

@@ -2,9 +2,12 @@ package dev.idempotent.jdbc;
 
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The SQL that differs between databases: how a claim inserts if absent, how a duplicate's read
- * sees the latest committed row, and how expired rows are purged in batches.
+ * sees the latest committed row, how expired rows are purged in batches, and how the database's
+ * clock is read.
  */
 enum JdbcDialect {
 
@@ -35,6 +38,12 @@ enum JdbcDialect {
 					+ " WHERE expires_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED) AND expires_at <= ?";
 		}
 
+		@Override
+		@Nullable String currentTimeMicros() {
+			// clock_timestamp(), not now(): now() stands still for the whole transaction.
+			return "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000) AS BIGINT)";
+		}
+
 	},
 
 	/**
@@ -54,6 +63,12 @@ enum JdbcDialect {
 			return "DELETE FROM " + table + " WHERE expires_at <= ? LIMIT ?";
 		}
 
+		@Override
+		@Nullable String currentTimeMicros() {
+			// UTC, so the session's time zone and its daylight-saving changes play no part.
+			return "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
+		}
+
 	},
 
 	/** H2: a plain insert and a duplicate-key error meaning "taken". */
@@ -62,6 +77,12 @@ enum JdbcDialect {
 		@Override
 		String purge(String table) {
 			return "DELETE FROM " + table + " WHERE expires_at <= ? FETCH FIRST ? ROWS ONLY";
+		}
+
+		@Override
+		@Nullable String currentTimeMicros() {
+			// Within a transaction H2 gives the time the transaction began: a reading there lags by its age.
+			return "SELECT DATEDIFF(MICROSECOND, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00', CURRENT_TIMESTAMP)";
 		}
 
 	},
@@ -110,6 +131,14 @@ enum JdbcDialect {
 	/** Deletes at most a batch (parameters: now, batch size[, now]) of expired rows. */
 	String purge(String table) {
 		return "DELETE FROM " + table + " WHERE expires_at <= ?";
+	}
+
+	/**
+	 * Reads the database's current time, in microseconds since the epoch, as one {@code BIGINT}
+	 * column; {@code null} when the store does not know how, and the JVM's clock is used instead.
+	 */
+	@Nullable String currentTimeMicros() {
+		return null;
 	}
 
 	/** Whether {@link #purge} takes a batch size, so it is repeated until a batch comes back short. */

@@ -1,6 +1,7 @@
 -- Idempotency records of dev.idempotent:idempotent-spring-boot-starter (JdbcIdempotencyStore).
--- Times are epoch milliseconds of the application's clock. Expired rows are invisible to the store
--- and purged in the background. Keys compare byte for byte, trailing spaces included.
+-- Times are epoch milliseconds of the store's clock (the database's, unless the application gives one).
+-- Expired rows are invisible to the store and purged in the background. Keys compare byte for byte,
+-- trailing spaces included.
 CREATE TABLE IF NOT EXISTS idempotency_record (
 	storage_key VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL,
 	state VARCHAR(16) NOT NULL,

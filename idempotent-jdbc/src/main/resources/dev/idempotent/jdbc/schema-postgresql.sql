@@ -1,6 +1,6 @@
 -- Idempotency records of dev.idempotent:idempotent-spring-boot-starter (JdbcIdempotencyStore).
--- Times are epoch milliseconds of the application's clock. Expired rows are invisible to the store
--- and purged in the background.
+-- Times are epoch milliseconds of the store's clock (the database's, unless the application gives one).
+-- Expired rows are invisible to the store and purged in the background.
 CREATE TABLE IF NOT EXISTS idempotency_record (
 	storage_key VARCHAR(512) NOT NULL,
 	state VARCHAR(16) NOT NULL,

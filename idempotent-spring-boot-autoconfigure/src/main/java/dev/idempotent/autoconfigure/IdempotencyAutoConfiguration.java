@@ -7,6 +7,7 @@ import java.util.List;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.LeaseRenewer;
+import dev.idempotent.core.TransactionBoundary;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.spring.DefaultIdempotencyCallerResolver;
 import dev.idempotent.spring.IdempotenceService;
@@ -18,6 +19,7 @@ import dev.idempotent.spring.interceptor.IdempotencyFingerprinter;
 import dev.idempotent.spring.interceptor.IdempotencyInterceptor;
 import dev.idempotent.spring.interceptor.IdempotencyKeyResolver;
 import dev.idempotent.spring.interceptor.IdempotencyOperationSource;
+import dev.idempotent.spring.interceptor.TransactionSynchronizationBoundary;
 import dev.idempotent.spring.messaging.MessageListenerTransport;
 import dev.idempotent.spring.observation.IdempotencyObservationConvention;
 import dev.idempotent.spring.observation.IdempotencyObservations;
@@ -36,6 +38,7 @@ import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.EmbeddedValueResolver;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -66,7 +69,8 @@ public final class IdempotencyAutoConfiguration {
 	IdempotencyEngine idempotencyEngine(ObjectProvider<IdempotencyStore> store, IdempotencyProperties properties,
 			ObjectProvider<Clock> clock, LeaseRenewer leaseRenewer, IdempotencyObservations observations,
 			ObjectProvider<ObservationRegistry> observationRegistry,
-			ObjectProvider<IdempotencyStoreObservationConvention> storeConvention) {
+			ObjectProvider<IdempotencyStoreObservationConvention> storeConvention,
+			ObjectProvider<TransactionBoundary> transactions) {
 		IdempotencyStore chosen = store.getIfAvailable();
 		if (chosen == null) {
 			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
@@ -84,6 +88,7 @@ public final class IdempotencyAutoConfiguration {
 			.keys(new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()))
 			.clock(clock.getIfAvailable(Clock::systemUTC))
 			.leaseRenewer(leaseRenewer)
+			.transactions(transactions.getIfAvailable(() -> TransactionBoundary.NONE))
 			.maxOutcomeSize((int) properties.getMaxOutcomeSize().toBytes())
 			.tokenTtl(properties.getToken().getTtl())
 			.build();
@@ -97,7 +102,15 @@ public final class IdempotencyAutoConfiguration {
 				convention.getIfAvailable());
 	}
 
-	// One thread renews the leases of every running call; closed with the context.
+	// A claim outside the caller's transaction completes once the transaction has ended.
+	@Bean
+	@ConditionalOnClass(name = "org.springframework.transaction.support.TransactionSynchronizationManager")
+	@ConditionalOnMissingBean
+	TransactionBoundary idempotencyTransactionBoundary() {
+		return new TransactionSynchronizationBoundary();
+	}
+
+	// One thread sweeps the running calls and hands due renewals to workers; closed with the context.
 	@Bean
 	@ConditionalOnMissingBean
 	LeaseRenewer idempotentLeaseRenewer() {

@@ -167,7 +167,8 @@ public class IdempotencyProperties {
 
 	/** What an {@code @Idempotent} method gets where its annotation says nothing. */
 	public IdempotencyDefaults toDefaults() {
-		return new IdempotencyDefaults(this.header, this.lease, this.retention, this.keepOn, this.releaseOn);
+		return new IdempotencyDefaults(this.header, this.lease, this.retention, this.keepOn, this.releaseOn,
+				this.store.getTimeout());
 	}
 
 	private static Duration requirePositive(Duration duration, String property) {
@@ -185,12 +186,26 @@ public class IdempotencyProperties {
 		 */
 		private @Nullable StoreType type;
 
+		/**
+		 * The longest one store call (claim, completion, renewal) may take before it counts as failed,
+		 * whatever the client's own timeouts are. Every lease must be at least three times as long.
+		 */
+		private Duration timeout = Duration.ofSeconds(2);
+
 		public @Nullable StoreType getType() {
 			return this.type;
 		}
 
 		public void setType(@Nullable StoreType type) {
 			this.type = type;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = requirePositive(timeout, "idempotent.store.timeout");
 		}
 
 	}

@@ -19,7 +19,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The JDBC store, on the application's {@link DataSource}: only when chosen with
- * {@code idempotent.store.type=jdbc}, since it needs its table.
+ * {@code idempotent.store.type=jdbc}, since it needs its table. Its statements are bounded by
+ * {@code idempotent.store.timeout}; it keeps time by the database's clock unless the application
+ * has a {@link Clock} bean.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ JdbcTemplate.class, DataSourceScriptDatabaseInitializer.class })
@@ -29,10 +31,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @EnableConfigurationProperties(IdempotencyJdbcProperties.class)
 class JdbcStoreConfiguration {
 
+	// Without a Clock bean the store keeps time by the database's clock, which every instance shares.
 	@Bean
 	JdbcIdempotencyStore idempotencyStore(DataSource dataSource, IdempotencyJdbcProperties properties,
-			ObjectProvider<Clock> clock) {
-		return new JdbcIdempotencyStore(dataSource, properties.getTableName(), clock.getIfAvailable(Clock::systemUTC));
+			IdempotencyProperties idempotency, ObjectProvider<Clock> clock) {
+		return new JdbcIdempotencyStore(dataSource, properties.getTableName(), clock.getIfAvailable(),
+				idempotency.getStore().getTimeout());
 	}
 
 	@Bean

@@ -1,11 +1,13 @@
 package dev.idempotent.autoconfigure;
 
+import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.core.store.InMemoryIdempotencyStore;
 import dev.idempotent.jdbc.JdbcIdempotencyStore;
+import dev.idempotent.test.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -75,6 +77,21 @@ class JdbcStoreAutoConfigurationTests {
 		this.runner.withPropertyValues("idempotent.store.type=jdbc", "idempotent.jdbc.initialize-schema=never")
 			.run((context) -> assertThatExceptionOfType(BadSqlGrammarException.class).isThrownBy(
 					() -> context.getBean(IdempotencyStore.class).tryClaim("k", "owner-1", null, Duration.ofSeconds(30))));
+	}
+
+	@Test
+	void aClockBeanTimesTheStoreAsItIs() {
+		ManualClock clock = new ManualClock();
+		this.runner.withPropertyValues("idempotent.store.type=jdbc")
+			.withBean(Clock.class, () -> clock)
+			.run((context) -> {
+				IdempotencyStore store = context.getBean(IdempotencyStore.class);
+				assertThat(store.tryClaim("k", "owner-1", null, Duration.ofSeconds(30)).isAcquired()).isTrue();
+				clock.advance(Duration.ofMinutes(1));
+				assertThat(store.tryClaim("k", "owner-2", null, Duration.ofSeconds(30)).isAcquired())
+					.as("the lease lapsed on the bean's clock")
+					.isTrue();
+			});
 	}
 
 	@Test

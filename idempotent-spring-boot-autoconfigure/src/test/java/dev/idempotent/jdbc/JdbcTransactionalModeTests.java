@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.core.DuplicateRequestException;
+import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.core.store.RecordState;
@@ -31,6 +32,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -45,10 +47,13 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Transactional mode on a real database: an {@code @Idempotent @Transactional} method's claim and
- * completion commit or roll back with its business row. A subclass names the database.
+ * completion commit or roll back with its business row, except a kept failure, which outlives the
+ * rollback; a duplicate waits for the first call no longer than the store's timeout. A subclass
+ * names the database.
  */
 @SpringBootTest(classes = JdbcTransactionalModeTests.App.class,
-		properties = { "idempotent.store.type=jdbc", "idempotent.jdbc.initialize-schema=always" })
+		properties = { "idempotent.store.type=jdbc", "idempotent.jdbc.initialize-schema=always",
+				"idempotent.store.timeout=1s" })
 abstract class JdbcTransactionalModeTests {
 
 	private static final String PREFIX = "tx-test-" + UUID.randomUUID() + ":";
@@ -96,15 +101,18 @@ abstract class JdbcTransactionalModeTests {
 	}
 
 	@Test
-	void theStoreIsTheJdbcStore() {
-		assertThat(this.store).isInstanceOf(JdbcIdempotencyStore.class);
+	void theStoreIsTheJdbcStoreOnTheDatabasesClockWithTheConfiguredTimeout() {
+		assertThat(this.store).isInstanceOfSatisfying(JdbcIdempotencyStore.class, (jdbc) -> {
+			assertThat(jdbc.clock()).as("no Clock bean: the database's clock").isInstanceOf(DatabaseClock.class);
+			assertThat(jdbc.timeoutSeconds()).as("idempotent.store.timeout").isEqualTo(1);
+		});
 	}
 
 	@Test
 	void theClaimIsWrittenInTheCallersTransaction() {
 		String result = this.ledger.transfer(this.transferId, 10, () -> {
 			// The transaction is the outer advice: its uncommitted claim is invisible to another connection.
-			assertThat(onAnotherThread(this::record)).isEmpty();
+			assertThat(onAnotherThread(() -> record())).isEmpty();
 			assertThat(ownClaim()).isPresent();
 		});
 		assertThat(result).isEqualTo("moved 10");
@@ -256,8 +264,99 @@ abstract class JdbcTransactionalModeTests {
 		assertThat(ledgerRows()).isEqualTo(1);
 	}
 
+	@Test
+	void aKeptFailureOutlivesTheRollbackSoTheRetryReplaysIt() {
+		assertThatExceptionOfType(InsufficientFunds.class)
+			.isThrownBy(() -> this.ledger.transferOrFail(this.transferId, "kept"))
+			.withMessage("insufficient funds for " + this.transferId);
+		assertThat(ledgerRows()).as("the business write rolled back").isZero();
+		assertThat(record("keptTransfer", this.transferId))
+			.hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.COMPLETED));
+
+		assertThatExceptionOfType(InsufficientFunds.class)
+			.as("the retry gets the failure again")
+			.isThrownBy(() -> this.ledger.transferOrFail(this.transferId, "kept"))
+			.withMessage("insufficient funds for " + this.transferId);
+		assertThat(this.ledger.executions(this.transferId)).as("the method ran once").isEqualTo(1);
+		assertThat(ledgerRows()).isZero();
+	}
+
+	@Test
+	void aKeptFailureKeepsItsTokenConsumedThoughTheTransactionRolledBack() {
+		String token = this.idempotence.issueToken("keptTokenTransfer", null).token();
+		assertThatExceptionOfType(InsufficientFunds.class)
+			.isThrownBy(() -> this.ledger.transferWithTokenOrFail(token, "kept"));
+
+		assertThatExceptionOfType(InsufficientFunds.class)
+			.as("the retry with the token gets the failure again")
+			.isThrownBy(() -> this.ledger.transferWithTokenOrFail(token, "kept"));
+		assertThat(this.ledger.executions(token)).as("the method ran once").isEqualTo(1);
+		assertThat(record("keptTokenTransfer", token))
+			.hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.COMPLETED));
+	}
+
+	@Test
+	void aKeptFailureTheDatabaseRaisedIsKeptThoughItSpoiledTheTransaction() {
+		// On PostgreSQL the failed insert aborts the transaction: even the store's write in it fails.
+		assertThatExceptionOfType(DataIntegrityViolationException.class)
+			.isThrownBy(() -> this.ledger.transferOrFail(this.transferId, "refused"));
+		assertThat(record("keptTransfer", this.transferId))
+			.hasValueSatisfying((r) -> assertThat(r.state()).isEqualTo(RecordState.COMPLETED));
+		assertThatExceptionOfType(DataIntegrityViolationException.class)
+			.as("the retry gets the failure again")
+			.isThrownBy(() -> this.ledger.transferOrFail(this.transferId, "refused"));
+		assertThat(this.ledger.executions(this.transferId)).as("the method ran once").isEqualTo(1);
+	}
+
+	@Test
+	void aSystemFailureStillReleasesSoTheRetryRuns() {
+		assertThatIllegalStateException().isThrownBy(() -> this.ledger.transferOrFail(this.transferId, "system"));
+		assertThat(record("keptTransfer", this.transferId)).isEmpty();
+		assertThat(this.ledger.transferOrFail(this.transferId, "none")).isEqualTo("moved");
+		assertThat(this.ledger.executions(this.transferId)).as("the failed run and the retry").isEqualTo(2);
+		assertThat(ledgerRows()).isEqualTo(1);
+	}
+
+	@Test
+	void aSystemFailureGivesTheTokenBack() {
+		String token = this.idempotence.issueToken("keptTokenTransfer", null).token();
+		assertThatIllegalStateException().isThrownBy(() -> this.ledger.transferWithTokenOrFail(token, "system"));
+		assertThat(this.ledger.transferWithTokenOrFail(token, "none")).isEqualTo("moved by token");
+		assertThat(this.ledger.executions(token)).isEqualTo(2);
+	}
+
+	@Test
+	void aDuplicateWaitingLongerThanTheStoreTimeoutIsToldTheKeyIsInProgress() throws Exception {
+		CountDownLatch finish = new CountDownLatch(1);
+		CountDownLatch running = new CountDownLatch(1);
+		Future<String> first = this.threads.submit(() -> this.ledger.transfer(this.transferId, 10, () -> {
+			running.countDown();
+			await(finish);
+		}));
+		try {
+			await(running);
+			Future<String> duplicate = this.threads.submit(() -> this.ledger.transfer(this.transferId, 10, () -> {
+			}));
+			// The store timeout is 1 s: the duplicate is answered well before the first call ends.
+			assertThatExceptionOfType(ExecutionException.class).as("answered, not still waiting")
+				.isThrownBy(() -> duplicate.get(15, TimeUnit.SECONDS))
+				.withCauseInstanceOf(RequestInProgressException.class);
+			assertThat(first).as("the first call still runs").isNotDone();
+		}
+		finally {
+			finish.countDown();
+		}
+		assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("moved 10");
+		assertThat(this.ledger.executions(this.transferId)).isEqualTo(1);
+		assertThat(ledgerRows()).as("the duplicate's transaction rolled back").isEqualTo(1);
+	}
+
 	private Optional<IdempotencyRecord> record() {
-		return this.idempotence.find("transfer", null, this.transferId);
+		return record("transfer", this.transferId);
+	}
+
+	private Optional<IdempotencyRecord> record(String operation, String key) {
+		return this.idempotence.find(operation, null, key);
 	}
 
 	/** The storage key and owner of the claim the current transaction holds, read in it. */
@@ -373,16 +472,54 @@ abstract class JdbcTransactionalModeTests {
 		}
 
 		@Transactional
-		@Idempotent(name = "transfer", key = "#transferId", lease = "1s")
+		@Idempotent(name = "transfer", key = "#transferId", lease = "3s")
 		public String transferOutlivingLease(String transferId, Runnable afterWrite) {
 			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, 1)", transferId);
 			afterWrite.run();
 			return "moved slowly";
 		}
 
+		@Transactional
+		@Idempotent(name = "keptTransfer", key = "#transferId",
+				keepOn = { InsufficientFunds.class, DataIntegrityViolationException.class })
+		public String transferOrFail(String transferId, String failure) {
+			this.executions.computeIfAbsent(transferId, (id) -> new AtomicInteger()).incrementAndGet();
+			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, ?)", transferId,
+					"refused".equals(failure) ? null : 1);
+			fail(transferId, failure);
+			return "moved";
+		}
+
+		@Transactional
+		@Idempotent(name = "keptTokenTransfer", token = true, key = "#token", keepOn = InsufficientFunds.class)
+		public String transferWithTokenOrFail(String token, String failure) {
+			this.jdbc.update("INSERT INTO test_ledger (transfer_id, amount) VALUES (?, 1)", token);
+			this.executions.computeIfAbsent(token, (id) -> new AtomicInteger()).incrementAndGet();
+			fail(token, failure);
+			return "moved by token";
+		}
+
+		private static void fail(String transferId, String failure) {
+			switch (failure) {
+				case "kept" -> throw new InsufficientFunds("insufficient funds for " + transferId);
+				case "system" -> throw new IllegalStateException("ledger offline");
+				default -> {
+				}
+			}
+		}
+
 		int executions(String transferId) {
 			AtomicInteger count = this.executions.get(transferId);
 			return (count != null) ? count.get() : 0;
+		}
+
+	}
+
+	/** A business failure the operations keep: unchecked, so it rolls the transaction back. */
+	static class InsufficientFunds extends RuntimeException {
+
+		InsufficientFunds(String message) {
+			super(message);
 		}
 
 	}

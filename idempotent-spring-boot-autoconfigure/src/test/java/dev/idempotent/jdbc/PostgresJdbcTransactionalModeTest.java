@@ -26,6 +26,8 @@ class PostgresJdbcTransactionalModeTest extends JdbcTransactionalModeTests {
 		jdbc.execute("CREATE OR REPLACE FUNCTION test_refuse_outcome() RETURNS trigger AS $$ BEGIN "
 				+ "IF NEW.outcome LIKE '%" + marker + "%' THEN RAISE EXCEPTION 'outcome refused'; END IF; "
 				+ "RETURN NEW; END $$ LANGUAGE plpgsql");
+		// A run killed mid-test may have left it behind.
+		jdbc.execute("DROP TRIGGER IF EXISTS test_refuse_outcome ON idempotency_record");
 		jdbc.execute("CREATE TRIGGER test_refuse_outcome BEFORE UPDATE ON idempotency_record FOR EACH ROW "
 				+ "EXECUTE FUNCTION test_refuse_outcome()");
 	}

@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /** {@link Idempotent} on service methods, through the auto-configured proxy, on a real Redis. */
-@SpringBootTest(classes = IdempotentMethodTests.App.class)
+@SpringBootTest(classes = IdempotentMethodTests.App.class, properties = "idempotent.store.timeout=300ms")
 class IdempotentMethodTests {
 
 	private static final String PREFIX = "test-" + UUID.randomUUID() + ":";

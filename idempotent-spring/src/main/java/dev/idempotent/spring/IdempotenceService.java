@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.IdempotencyLease;
 import dev.idempotent.core.IssuedToken;
 import dev.idempotent.core.UnknownTokenOperationException;
 import dev.idempotent.core.store.IdempotencyRecord;
@@ -100,6 +101,36 @@ public class IdempotenceService {
 	 */
 	public boolean delete(String key) {
 		return this.engine.releaseFromCall(key);
+	}
+
+	/**
+	 * Inside an {@link Idempotent} call: the claim it holds on its key. Check
+	 * {@link IdempotencyLease#isHeld()} before a write that must not happen twice, and pass
+	 * {@link IdempotencyLease#fence()} with it so the resource can refuse a write from a call whose
+	 * lease lapsed while a later claim of the key ran (see the failures guide).
+	 * @throws IllegalStateException if no idempotent call is running on this thread
+	 */
+	public IdempotencyLease currentLease() {
+		return this.engine.currentLease()
+			.orElseThrow(() -> new IllegalStateException("No idempotent call is running on this thread"));
+	}
+
+	/**
+	 * Inside an {@link Idempotent} call: whether it still holds its key, as far as the library can tell
+	 * (no renewal found the claim gone, and the last one is younger than the lease).
+	 * @throws IllegalStateException if no idempotent call is running on this thread
+	 */
+	public boolean holdsKey() {
+		return currentLease().isHeld();
+	}
+
+	/**
+	 * Inside an {@link Idempotent} call: the fencing value of its claim, greater for every later claim
+	 * of the same key; {@link dev.idempotent.core.store.ClaimResult#NO_FENCE} when the store gives none.
+	 * @throws IllegalStateException if no idempotent call is running on this thread
+	 */
+	public long fence() {
+		return currentLease().fence();
 	}
 
 	/**

@@ -2,9 +2,11 @@ package dev.idempotent.test;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
@@ -27,6 +29,12 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 
 	private final Semaphore extensions = new Semaphore(0);
 
+	private final AtomicInteger completionsToFail = new AtomicInteger();
+
+	private volatile Predicate<String> heldExtensions = (key) -> false;
+
+	private final CountDownLatch extensionsReleased = new CountDownLatch(1);
+
 	private final IdempotencyStore delegate;
 
 	public FaultInjectingIdempotencyStore(IdempotencyStore delegate) {
@@ -41,6 +49,25 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	/** Whether completions fail from now on, while claims and releases still work. */
 	public void failingCompletions(boolean failing) {
 		this.failingCompletions.set(failing);
+	}
+
+	/** The next {@code count} completions fail, then they work again. */
+	public void failNextCompletions(int count) {
+		this.completionsToFail.set(count);
+	}
+
+	/**
+	 * Holds every lease extension of a storage key the predicate accepts (a store that hangs for those
+	 * calls) until {@link #releaseHeldExtensions()}; other keys' extensions go through.
+	 */
+	public void holdExtensions(Predicate<String> storageKeys) {
+		this.heldExtensions = storageKeys;
+	}
+
+	/** Lets held extensions go on. */
+	public void releaseHeldExtensions() {
+		this.heldExtensions = (key) -> false;
+		this.extensionsReleased.countDown();
 	}
 
 	/** How many writes were attempted. */
@@ -75,10 +102,27 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	@Override
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
 		check();
-		if (this.failingCompletions.get()) {
+		checkCompletion();
+		return this.delegate.complete(key, owner, outcome, retention);
+	}
+
+	@Override
+	public boolean completeFailure(String key, String owner, String outcome, Duration retention) {
+		check();
+		checkCompletion();
+		return this.delegate.completeFailure(key, owner, outcome, retention);
+	}
+
+	private void checkCompletion() {
+		if (this.failingCompletions.get()
+				|| this.completionsToFail.getAndUpdate((left) -> Math.max(0, left - 1)) > 0) {
 			throw new IllegalStateException("connection reset");
 		}
-		return this.delegate.complete(key, owner, outcome, retention);
+	}
+
+	@Override
+	public boolean joinsTransaction(String key, String owner) {
+		return this.delegate.joinsTransaction(key, owner);
 	}
 
 	@Override
@@ -90,6 +134,15 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	@Override
 	public boolean extend(String key, String owner, Duration lease) {
 		check();
+		if (this.heldExtensions.test(key)) {
+			try {
+				this.extensionsReleased.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("interrupted", ex);
+			}
+		}
 		boolean extended = this.delegate.extend(key, owner, lease);
 		this.extensions.release();
 		return extended;

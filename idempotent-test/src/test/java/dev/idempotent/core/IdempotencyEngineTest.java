@@ -35,6 +35,11 @@ class IdempotencyEngineTest {
 
 	private static final IdempotencyPolicy REPLAY = IdempotencyPolicy.of(DuplicatePolicy.REPLAY, LEASE, RETENTION);
 
+	// A completion that keeps failing is retried while the lease holds: a short one ends that soon.
+	private static final Duration SHORT = Duration.ofMillis(300);
+
+	private static final IdempotencyPolicy SHORT_LEASE = IdempotencyPolicy.of(DuplicatePolicy.REPLAY, SHORT, RETENTION);
+
 	private static final ExceptionPolicy KEEP_BUSINESS_FAILURES = new ExceptionPolicy(List.of(BusinessFailure.class),
 			List.of(TransientBusinessFailure.class));
 
@@ -202,7 +207,7 @@ class IdempotencyEngineTest {
 
 	@Test
 	void failedCompletionStillReturnsTheResultAndKeepsTheClaim() throws Throwable {
-		Execution<String> result = this.engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
+		Execution<String> result = this.engine.execute(call("k1", SHORT_LEASE), TEXT, () -> {
 			this.store.failing(true);
 			return work();
 		});
@@ -452,8 +457,9 @@ class IdempotencyEngineTest {
 	void listenerIsToldWhenAnOutcomeCannotBeStored() throws Throwable {
 		List<String> outcomes = new CopyOnWriteArrayList<>();
 		IdempotencyEngine engine = listenedEngine((call, outcome) -> outcomes.add(call.key() + "=" + outcome.value()));
-		IdempotencyCall keepsFailures = call("k2", policy(KEEP_BUSINESS_FAILURES, Duration.ZERO));
-		assertThat(engine.execute(call("k1", DuplicatePolicy.REPLAY), TEXT, () -> {
+		IdempotencyCall keepsFailures = call("k2",
+				new IdempotencyPolicy(DuplicatePolicy.REPLAY, SHORT, RETENTION, Duration.ZERO, KEEP_BUSINESS_FAILURES));
+		assertThat(engine.execute(call("k1", SHORT_LEASE), TEXT, () -> {
 			this.store.failing(true);
 			return work();
 		}).value()).isEqualTo("result-1");
@@ -582,7 +588,7 @@ class IdempotencyEngineTest {
 	 * Values as themselves ({@code null} as NUL), kept failures as {@code !message} (read back as a
 	 * {@link BusinessFailure}), and outcomes not kept as {@code ?reason}.
 	 */
-	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
+	static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
 
 		@Override
 		public String encode(Outcome<String> outcome) {

@@ -11,25 +11,44 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ClaimResult {
 
-	private static final ClaimResult ACQUIRED = new ClaimResult(null, false);
+	/** The {@link #fence()} of a claim whose store gives none. */
+	public static final long NO_FENCE = 0;
 
-	private static final ClaimResult NO_LIVE_TOKEN = new ClaimResult(null, true);
+	private static final ClaimResult ACQUIRED = new ClaimResult(null, false, NO_FENCE);
+
+	private static final ClaimResult NO_LIVE_TOKEN = new ClaimResult(null, true, NO_FENCE);
 
 	private final @Nullable IdempotencyRecord existing;
 
 	private final boolean noLiveToken;
 
-	private ClaimResult(@Nullable IdempotencyRecord existing, boolean noLiveToken) {
+	private final long fence;
+
+	private ClaimResult(@Nullable IdempotencyRecord existing, boolean noLiveToken, long fence) {
 		this.existing = existing;
 		this.noLiveToken = noLiveToken;
+		this.fence = fence;
 	}
 
+	/** The claim was acquired, by a store that gives no fencing value. */
 	public static ClaimResult acquired() {
 		return ACQUIRED;
 	}
 
+	/**
+	 * The claim was acquired, with its fencing value.
+	 * @param fence a positive value that grows with every claim of the key: a later claim of the same key
+	 * (after a release or a lapsed lease) gets a greater one
+	 */
+	public static ClaimResult acquired(long fence) {
+		if (fence <= NO_FENCE) {
+			throw new IllegalArgumentException("A fence is positive, was " + fence);
+		}
+		return new ClaimResult(null, false, fence);
+	}
+
 	public static ClaimResult existing(IdempotencyRecord record) {
-		return new ClaimResult(Objects.requireNonNull(record, "record"), false);
+		return new ClaimResult(Objects.requireNonNull(record, "record"), false, NO_FENCE);
 	}
 
 	/** A token claim found neither a live token nor a record: the token was never issued or expired. */
@@ -44,6 +63,16 @@ public final class ClaimResult {
 	/** Whether a token claim found neither a live token nor a record under the key. */
 	public boolean isNoLiveToken() {
 		return this.noLiveToken;
+	}
+
+	/**
+	 * The fencing value of an acquired claim: business code passes it with its writes, and the
+	 * resource refuses a write whose fence is lower than one it has seen, so a caller whose lease
+	 * lapsed cannot overwrite the work of the caller that claimed the key after it.
+	 * @return the fence, or {@link #NO_FENCE} when the store gives none or the claim was not acquired
+	 */
+	public long fence() {
+		return this.fence;
 	}
 
 	/**
@@ -63,7 +92,7 @@ public final class ClaimResult {
 		if (this.existing != null) {
 			return "ClaimResult[existing=" + this.existing.state() + "]";
 		}
-		return this.noLiveToken ? "ClaimResult[noLiveToken]" : "ClaimResult[acquired]";
+		return this.noLiveToken ? "ClaimResult[noLiveToken]" : "ClaimResult[acquired, fence=" + this.fence + "]";
 	}
 
 }

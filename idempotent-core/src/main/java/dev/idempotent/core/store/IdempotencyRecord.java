@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
  * @param fingerprint the request fingerprint given at claim time, or {@code null}
  * @param createdAt when the record was claimed
  * @param expiresAt when the store will drop it (lease or retention), or {@code null} when unknown
- * @param outcome the encoded outcome of a {@link RecordState#COMPLETED} record, else {@code null}
+ * @param outcome the encoded outcome of a {@link RecordState#COMPLETED} record, else {@code null}; a
+ * completed record without one was completed when the store could not keep its outcome (out of
+ * memory), and its duplicates are refused rather than run again
  */
 public record IdempotencyRecord(String key, RecordState state, String owner, @Nullable String fingerprint,
 		Instant createdAt, @Nullable Instant expiresAt, @Nullable String outcome) {

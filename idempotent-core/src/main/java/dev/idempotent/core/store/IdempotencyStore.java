@@ -32,7 +32,8 @@ public interface IdempotencyStore {
 	 * @param owner the random token of this claim
 	 * @param fingerprint the request fingerprint to store, or {@code null}
 	 * @param lease how long the claim lives unless completed, released or extended
-	 * @return acquired, or the record that already holds the key
+	 * @return acquired (with its {@linkplain ClaimResult#fence() fence} if the store gives one), or
+	 * the record that already holds the key
 	 */
 	ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease);
 
@@ -42,6 +43,27 @@ public interface IdempotencyStore {
 	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
 	 */
 	boolean complete(String key, String owner, String outcome, Duration retention);
+
+	/**
+	 * Like {@link #complete}, for a kept business failure: the failure is the call's final answer, so
+	 * its record stands even when the caller's transaction rolls back (as it does for most
+	 * exceptions). A store that writes in the caller's transaction ({@link #joinsTransaction}) must
+	 * write it again, outside that transaction, once it rolled back; the default is {@link #complete}.
+	 * @return {@code false} when the owner no longer holds the claim (nothing changed)
+	 */
+	default boolean completeFailure(String key, String owner, String outcome, Duration retention) {
+		return complete(key, owner, outcome, retention);
+	}
+
+	/**
+	 * Whether the owner's claim was written in the caller's still-running transaction, so that it
+	 * commits or rolls back with the business data. The engine completes or releases such a claim at
+	 * once; any other claim made while a transaction runs is completed or released only after that
+	 * transaction ended. The default is {@code false}: the store keeps its own consistency.
+	 */
+	default boolean joinsTransaction(String key, String owner) {
+		return false;
+	}
 
 	/**
 	 * Removes the owner's {@link RecordState#IN_PROGRESS} record (compare and delete).

@@ -72,6 +72,11 @@ abstract class RedisFaultTests {
 	@Autowired
 	private IdempotenceService idempotence;
 
+	/** The service's own view of its records. */
+	IdempotenceService idempotence() {
+		return this.idempotence;
+	}
+
 	/** A client of the service under test. */
 	ExampleHttpClient http() {
 		return new ExampleHttpClient(this.port);

@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reused for another payload, or missing, is dead-lettered; with the store down nothing is acknowledged
  * or run until it is back.
  */
-@SpringBootTest(classes = RabbitListenerTestApp.class, properties = "spring.rabbitmq.listener.simple.prefetch=1")
+@SpringBootTest(classes = RabbitListenerTestApp.class, properties = { "spring.rabbitmq.listener.simple.prefetch=1",
+		"idempotent.store.timeout=500ms" })
 class IdempotentRabbitListenerTests {
 
 	private static final String QUEUES = "idempotent-test-" + UUID.randomUUID() + ".";

@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (lease 2 s) and is killed while its listener runs. The broker redelivers the message here; this
  * consumer waits until the dead claim lapses, then runs the message exactly once and acknowledges it.
  */
-@SpringBootTest(classes = RabbitListenerTestApp.class, properties = "spring.rabbitmq.listener.simple.prefetch=1")
+@SpringBootTest(classes = RabbitListenerTestApp.class, properties = { "spring.rabbitmq.listener.simple.prefetch=1",
+		"idempotent.store.timeout=500ms" })
 class RabbitConsumerCrashTest {
 
 	private static final String QUEUES = "idempotent-crash-test-" + UUID.randomUUID() + ".";
@@ -118,7 +119,7 @@ class RabbitConsumerCrashTest {
 				"--spring.data.redis.host=" + TestRedis.endpoint().host(),
 				"--spring.data.redis.port=" + TestRedis.endpoint().port(), "--idempotent.key-prefix=" + PREFIX,
 				"--test.queue-prefix=" + QUEUES, "--test.crash.auto-startup=true", "--test.crash.block=true",
-				"--spring.rabbitmq.listener.simple.prefetch=1"));
+				"--spring.rabbitmq.listener.simple.prefetch=1", "--idempotent.store.timeout=500ms"));
 		command.addAll(TestRabbit.arguments());
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
 	}

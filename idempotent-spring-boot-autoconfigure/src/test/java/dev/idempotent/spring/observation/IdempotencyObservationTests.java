@@ -13,6 +13,7 @@ import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.store.InMemoryIdempotencyStore;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.test.FaultInjectingIdempotencyStore;
+import dev.idempotent.test.Poll;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
@@ -65,13 +66,20 @@ class IdempotencyObservationTests {
 			assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
 				.isThrownBy(() -> orders.create("k2", 1));
 			store.failing(false);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			double completed = storeCount(registry, "complete", "ok");
 			store.failingCompletions(true);
-			assertThat(orders.create("k3", 1)).isEqualTo("order k3 x1");
+			assertThat(orders.create("k3", 1)).as("answered while its completion is retried")
+				.isEqualTo("order k3 x1");
 			store.failingCompletions(false);
+			Poll.until("the completion of k3 gets through in the background",
+					() -> storeCount(registry, "complete", "ok") > completed);
+			assertThat(orders.create("k3", 1)).isEqualTo("order k3 x1");
+			assertThat(orders.executions()).filteredOn("k3"::equals).hasSize(1);
 
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
-			assertThat(count(meters, "orders", "executed")).isEqualTo(1);
-			assertThat(count(meters, "orders", "replayed")).isEqualTo(2);
+			assertThat(count(meters, "orders", "executed")).isEqualTo(2);
+			assertThat(count(meters, "orders", "replayed")).isEqualTo(3);
 			assertThat(count(meters, "orders", "key_reused")).isEqualTo(1);
 			assertThat(count(meters, "orders", "invalid_key")).isEqualTo(1);
 			assertThat(count(meters, "charges", "executed")).isEqualTo(1);
@@ -79,9 +87,28 @@ class IdempotencyObservationTests {
 			assertThat(count(meters, "large", "executed")).isEqualTo(1);
 			assertThat(count(meters, "large", "replay_unavailable")).isEqualTo(1);
 			assertThat(count(meters, "orders", "storage_unavailable")).isEqualTo(1);
-			assertThat(count(meters, "orders", "completion_failed")).isEqualTo(1);
-			assertThat(meters.get("idempotency.requests").timers()).hasSize(10);
+			assertThat(meters.get("idempotency.requests").timers()).hasSize(9);
 		});
+	}
+
+	@Test
+	void aCompletionThatNeverGetsThroughIsCountedAsAnIncident() {
+		this.runner.withUserConfiguration(Metrics.class)
+			.withPropertyValues("idempotent.lease=600ms", "idempotent.store.timeout=200ms")
+			.run((context) -> {
+				Orders orders = context.getBean(Orders.class);
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				context.getBean(FaultInjectingIdempotencyStore.class).failingCompletions(true);
+				assertThat(orders.create("k1", 1)).isEqualTo("order k1 x1");
+				assertThat(count(meters, "orders", "executed")).isEqualTo(1);
+				Poll.until("the retries give up after a lease", () -> meters.find(IdempotencyObservations.INCIDENTS)
+					.tags("operation", "orders", "incident", "completion_failed")
+					.timer() != null);
+				assertThat(meters.get(IdempotencyObservations.INCIDENTS)
+					.tags("operation", "orders", "incident", "completion_failed")
+					.timer()
+					.count()).isEqualTo(1);
+			});
 	}
 
 	@Test

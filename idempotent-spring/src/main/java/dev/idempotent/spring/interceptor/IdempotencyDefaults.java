@@ -16,12 +16,18 @@ import java.util.Objects;
  * @param releaseOn failures that release the key, after the annotation's own
  */
 public record IdempotencyDefaults(String header, Duration lease, Duration retention,
-		List<Class<? extends Throwable>> keepOn, List<Class<? extends Throwable>> releaseOn) {
+		List<Class<? extends Throwable>> keepOn, List<Class<? extends Throwable>> releaseOn, Duration storeTimeout) {
 
 	/** The header {@code Idempotency-Key}. */
 	public static final String DEFAULT_HEADER = "Idempotency-Key";
 
-	/** Header {@code Idempotency-Key}, a lease of 30 seconds, 24 hours' retention, no listed failures. */
+	/** The longest a store call may take by default: 2 seconds. */
+	public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofSeconds(2);
+
+	/**
+	 * Header {@code Idempotency-Key}, a lease of 30 seconds, 24 hours' retention, no listed failures,
+	 * store calls of at most 2 seconds.
+	 */
 	public static final IdempotencyDefaults STANDARD = new IdempotencyDefaults(DEFAULT_HEADER, Duration.ofSeconds(30),
 			Duration.ofHours(24), List.of(), List.of());
 
@@ -29,8 +35,23 @@ public record IdempotencyDefaults(String header, Duration lease, Duration retent
 		Objects.requireNonNull(header, "header");
 		Objects.requireNonNull(lease, "lease");
 		Objects.requireNonNull(retention, "retention");
+		Objects.requireNonNull(storeTimeout, "storeTimeout");
 		keepOn = List.copyOf(keepOn);
 		releaseOn = List.copyOf(releaseOn);
+	}
+
+	/** Defaults with store calls of at most {@link #DEFAULT_STORE_TIMEOUT}. */
+	public IdempotencyDefaults(String header, Duration lease, Duration retention,
+			List<Class<? extends Throwable>> keepOn, List<Class<? extends Throwable>> releaseOn) {
+		this(header, lease, retention, keepOn, releaseOn, DEFAULT_STORE_TIMEOUT);
+	}
+
+	/**
+	 * The shortest lease allowed: three store timeouts, so a renewal that times out still leaves time
+	 * for another before the lease lapses.
+	 */
+	public Duration minimumLease() {
+		return this.storeTimeout.multipliedBy(3);
 	}
 
 }

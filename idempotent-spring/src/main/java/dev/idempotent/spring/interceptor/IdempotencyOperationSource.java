@@ -109,6 +109,13 @@ public class IdempotencyOperationSource {
 		String header = StringUtils.hasText(annotation.header()) ? annotation.header().trim()
 				: this.defaults.header();
 		Duration lease = duration(annotation.lease(), this.defaults.lease(), "lease", where);
+		if (lease.compareTo(this.defaults.minimumLease()) < 0) {
+			throw new IllegalStateException("@Idempotent on " + where + ": the lease of " + lease + " is shorter than "
+					+ "three times the store timeout of " + this.defaults.storeTimeout() + " (idempotent.store.timeout): "
+					+ "a renewal that times out would leave no time for another before the lease lapses. Use a lease "
+					+ "of at least " + this.defaults.minimumLease() + " (idempotent.lease or the annotation's lease), "
+					+ "or a shorter store timeout");
+		}
 		Duration retention = duration(annotation.retention(), this.defaults.retention(), "retention", where);
 		IdempotencyTransport transport = transport(specific);
 		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())

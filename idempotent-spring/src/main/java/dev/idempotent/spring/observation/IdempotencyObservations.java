@@ -21,6 +21,12 @@ import org.jspecify.annotations.Nullable;
  */
 public class IdempotencyObservations implements IdempotencyListener {
 
+	/**
+	 * The observation of what went wrong with a call after it was answered, tagged {@code operation}
+	 * and {@code incident} ({@code lease_lost}, {@code completion_failed}).
+	 */
+	public static final String INCIDENTS = "idempotency.incidents";
+
 	private static final IdempotencyObservationConvention DEFAULT_CONVENTION =
 			new DefaultIdempotencyObservationConvention();
 
@@ -82,6 +88,31 @@ public class IdempotencyObservations implements IdempotencyListener {
 			context.setKey(call.key());
 			context.setOutcome(outcome);
 		}
+	}
+
+	/** Counts a call that lost its claim while it ran: {@value #INCIDENTS}{@code {incident=lease_lost}}. */
+	@Override
+	public void onLeaseLost(IdempotencyCall call) {
+		incident(call, "lease_lost");
+	}
+
+	/**
+	 * Counts a call whose claim could not be completed after it was answered (after its transaction
+	 * ended, or by retries in the background):
+	 * {@value #INCIDENTS}{@code {incident=completion_failed}}.
+	 */
+	@Override
+	public void onCompletionFailed(IdempotencyCall call) {
+		incident(call, "completion_failed");
+	}
+
+	// Told after the call's own observation ended: an observation of its own, tagged with what happened.
+	private void incident(IdempotencyCall call, String incident) {
+		Observation.createNotStarted(INCIDENTS, this.registry)
+			.lowCardinalityKeyValue("operation", call.operation())
+			.lowCardinalityKeyValue("incident", incident)
+			.start()
+			.stop();
 	}
 
 	private @Nullable IdempotencyObservationContext currentContext() {

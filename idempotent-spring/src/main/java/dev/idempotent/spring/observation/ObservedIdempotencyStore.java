@@ -76,6 +76,17 @@ public class ObservedIdempotencyStore implements IdempotencyStore {
 	}
 
 	@Override
+	public boolean completeFailure(String key, String owner, String outcome, Duration retention) {
+		return observe("complete_failure", () -> this.delegate.completeFailure(key, owner, outcome, retention),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public boolean joinsTransaction(String key, String owner) {
+		return this.delegate.joinsTransaction(key, owner);
+	}
+
+	@Override
 	public boolean release(String key, String owner) {
 		return observe("release", () -> this.delegate.release(key, owner), ObservedIdempotencyStore::owned);
 	}

@@ -29,16 +29,33 @@ class IdempotencyOperationSourceTests {
 
 	private final MethodCallTransport methodCalls = new MethodCallTransport(ThreadBoundRequest.NONE);
 
-	private final IdempotencyOperationSource operations = new IdempotencyOperationSource(IdempotencyDefaults.STANDARD,
+	// Store calls of at most 100 ms allow leases down to 300 ms.
+	private static final IdempotencyDefaults DEFAULTS = new IdempotencyDefaults(IdempotencyDefaults.DEFAULT_HEADER,
+			Duration.ofSeconds(30), Duration.ofHours(24), List.of(), List.of(), Duration.ofMillis(100));
+
+	private final IdempotencyOperationSource operations = new IdempotencyOperationSource(DEFAULTS,
 			(text) -> text.replace("${lease}", "750ms"), new JsonOutcomeCodecFactory(JsonMapper.builder().build()),
 			List.of(this.listeners, this.methodCalls));
+
+	@Test
+	void aLeaseShorterThanThreeStoreTimeoutsIsRefused() {
+		IdempotencyOperationSource slowStore = new IdempotencyOperationSource(IdempotencyDefaults.STANDARD,
+				(text) -> text.replace("${lease}", "750ms"), new JsonOutcomeCodecFactory(JsonMapper.builder().build()),
+				List.of(this.methodCalls));
+		Method tuned = ReflectionUtils.findMethod(Shipments.class, "tuned", String.class);
+		assertThatIllegalStateException().isThrownBy(() -> slowStore.getOperation(tuned, Shipments.class))
+			.withMessageContaining("Shipments.tuned")
+			.withMessageContaining("the lease of PT0.75S is shorter than three times the store timeout of PT2S");
+		Method plain = ReflectionUtils.findMethod(Shipments.class, "ship", String.class);
+		assertThat(slowStore.getOperation(plain, Shipments.class)).as("30 s: long enough").isNotNull();
+	}
 
 	@Test
 	void eachMethodGetsTheFirstTransportThatSupportsIt() {
 		IdempotencyOperation listener = operation("onShipment");
 		assertThat(listener.transport()).isSameAs(this.listeners);
 		assertThat(listener.policy().awaitCompletion()).as("a redelivery waits out a dead consumer's lease")
-			.isEqualTo(IdempotencyDefaults.STANDARD.lease().plusSeconds(1));
+			.isEqualTo(DEFAULTS.lease().plusSeconds(1));
 		IdempotencyOperation plain = operation("ship");
 		assertThat(plain.transport()).isSameAs(this.methodCalls);
 		assertThat(plain.policy().awaitCompletion()).isZero();

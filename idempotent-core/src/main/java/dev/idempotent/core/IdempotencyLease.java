@@ -1,0 +1,35 @@
+package dev.idempotent.core;
+
+import dev.idempotent.core.store.ClaimResult;
+
+/**
+ * The claim a running idempotent call holds on its key, as business code may check it before a write
+ * that must not happen twice. See {@link IdempotencyEngine#currentLease()}.
+ * <p>
+ * A claim is held for its lease and renewed while the call runs. A store that stalls longer than the
+ * lease lets the claim lapse, and a duplicate may then claim the key and run beside this call; the
+ * engine says so at ERROR and {@link #isHeld()} turns {@code false}. A check can only say what was true
+ * a moment ago, so a write that must not race a later claim passes the {@link #fence()} along, and the
+ * resource it writes to refuses a fence lower than the highest it has seen.
+ */
+public interface IdempotencyLease {
+
+	/** The operation of the call. */
+	String operation();
+
+	/** The call's key, as normalized. */
+	String key();
+
+	/**
+	 * Whether the call still holds its key, as far as the engine can tell: its last claim or renewal is
+	 * younger than the lease, and no renewal found the claim gone.
+	 */
+	boolean isHeld();
+
+	/**
+	 * The fencing value of the claim: greater for every later claim of the same key, or
+	 * {@link ClaimResult#NO_FENCE} when the store gives none.
+	 */
+	long fence();
+
+}
