@@ -610,11 +610,7 @@ public final class IdempotencyEngine {
 		 * again once a call that consumed it failed and released its claim; default 10 minutes.
 		 */
 		public Builder tokenTtl(Duration tokenTtl) {
-			Objects.requireNonNull(tokenTtl, "tokenTtl");
-			if (tokenTtl.isNegative() || tokenTtl.isZero()) {
-				throw new IllegalArgumentException("tokenTtl must be positive, was " + tokenTtl);
-			}
-			this.tokenTtl = tokenTtl;
+			this.tokenTtl = StoreDurations.requirePositiveMillis(tokenTtl, "tokenTtl");
 			return this;
 		}
 

@@ -21,12 +21,9 @@ public record IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Dur
 
 	public IdempotencyPolicy {
 		Objects.requireNonNull(onDuplicate, "onDuplicate");
-		requirePositive(lease, "lease");
-		requirePositive(retention, "retention");
-		Objects.requireNonNull(awaitCompletion, "awaitCompletion");
-		if (awaitCompletion.isNegative()) {
-			throw new IllegalArgumentException("awaitCompletion must not be negative, was " + awaitCompletion);
-		}
+		StoreDurations.requirePositiveMillis(lease, "lease");
+		StoreDurations.requirePositiveMillis(retention, "retention");
+		StoreDurations.requireNonNegativeMillis(awaitCompletion, "awaitCompletion");
 		Objects.requireNonNull(exceptions, "exceptions");
 	}
 
@@ -45,13 +42,6 @@ public record IdempotencyPolicy(DuplicatePolicy onDuplicate, Duration lease, Dur
 	/** A policy that answers duplicates at once and releases the key on every exception. */
 	public static IdempotencyPolicy of(DuplicatePolicy onDuplicate, Duration lease, Duration retention) {
 		return new IdempotencyPolicy(onDuplicate, lease, retention, Duration.ZERO, ExceptionPolicy.RELEASE_ALL);
-	}
-
-	private static void requirePositive(Duration duration, String name) {
-		Objects.requireNonNull(duration, name);
-		if (duration.isNegative() || duration.isZero()) {
-			throw new IllegalArgumentException(name + " must be positive, was " + duration);
-		}
 	}
 
 }

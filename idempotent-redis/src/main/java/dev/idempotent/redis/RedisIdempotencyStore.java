@@ -12,21 +12,26 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.idempotent.core.StoreDurations;
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.core.store.RecordState;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.util.ClassUtils;
 
 /**
  * An {@link IdempotencyStore} on Redis 6.2 or newer, standalone, Sentinel or Cluster.
@@ -50,6 +55,15 @@ import org.springframework.data.redis.core.script.RedisScript;
  * at WARN and stands, since the method already ran. The write and its {@code WAIT} are pipelined on
  * a dedicated connection, so a slow {@code WAIT} never holds up the shared one; configure a Lettuce
  * pool for it. Not supported on Redis Cluster.
+ * <h2>Timeouts</h2>
+ * With Lettuce every call waits at most its command timeout for Redis's answer, whatever the client's
+ * own command timeout is (Lettuce's default is 60 seconds): a stalled Redis fails a claim, so the
+ * request is refused, and a renewal, which is then retried, instead of holding them up. Redis's own
+ * error (NOAUTH, OOM, READONLY) is thrown as Lettuce reports it, so logs name it.
+ * <h2>Fencing</h2>
+ * An acquired claim's fence is Redis's clock ({@code TIME}) in microseconds when it was claimed: one
+ * clock for every instance of the application, so a later claim of a key gets a greater fence as
+ * long as the Redis server's clock does not step back.
  */
 public class RedisIdempotencyStore implements IdempotencyStore {
 
@@ -57,19 +71,21 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	private static final String COMPLETED = RecordState.COMPLETED.name();
 
-	// Returns {} when claimed, else the holder: state, owner, fingerprint, created, outcome, pttl.
+	// Returns {'CLAIMED', seconds, microseconds} of Redis's clock when claimed (the claim's fence), else the
+	// holder: state, owner, fingerprint, created, outcome, pttl.
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> CLAIM = RedisScript.of("""
 			if redis.call('EXISTS', KEYS[1]) == 0 then
 				redis.call('HSET', KEYS[1], 'state', 'IN_PROGRESS', 'owner', ARGV[1], 'fingerprint', ARGV[2], 'created', ARGV[3])
 				redis.call('PEXPIRE', KEYS[1], ARGV[4])
-				return {}
+				local t = redis.call('TIME')
+				return {'CLAIMED', t[1], t[2]}
 			end
 			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
 			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
 			""", List.class);
 
-	// Returns {} when the token was consumed, {'NO_TOKEN'} when there is none, else the holder as CLAIM.
+	// Returns what CLAIM returns when the token was consumed, {'NO_TOKEN'} when there is none, else the holder.
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> CLAIM_TOKEN = RedisScript.of("""
 			local state = redis.call('HGET', KEYS[1], 'state')
@@ -77,7 +93,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				redis.call('HSET', KEYS[1], 'state', 'IN_PROGRESS', 'owner', ARGV[1], 'fingerprint', ARGV[2],
 					'created', ARGV[3])
 				redis.call('PEXPIRE', KEYS[1], ARGV[4])
-				return {}
+				local t = redis.call('TIME')
+				return {'CLAIMED', t[1], t[2]}
 			end
 			if not state then
 				return {'NO_TOKEN'}
@@ -149,6 +166,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	/** How much longer than the WAIT timeout a reply may take before the call gives up. */
 	private static final Duration ACK_GRACE = Duration.ofSeconds(5);
 
+	/** The longest a store call takes by default before it fails: 2 seconds. */
+	public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
 	private final StringRedisTemplate redis;
 
 	private final Clock clock;
@@ -156,6 +176,11 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	private final int minReplicasAcked;
 
 	private final Duration replicaAckTimeout;
+
+	private final Duration commandTimeout;
+
+	// Whether calls go through Lettuce's asynchronous API, bounded by the command timeout.
+	private final boolean lettuce;
 
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory) {
 		this(connectionFactory, Clock.systemUTC());
@@ -166,6 +191,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	}
 
 	/**
+	 * A store whose calls take at most {@link #DEFAULT_COMMAND_TIMEOUT}.
 	 * @param connectionFactory the Redis to use
 	 * @param clock the clock that stamps records' creation
 	 * @param minReplicasAcked how many replicas must acknowledge a claim and a completion; 0 to not wait
@@ -173,6 +199,21 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	 */
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock, int minReplicasAcked,
 			Duration replicaAckTimeout) {
+		this(connectionFactory, clock, minReplicasAcked, replicaAckTimeout, DEFAULT_COMMAND_TIMEOUT);
+	}
+
+	/**
+	 * @param connectionFactory the Redis to use
+	 * @param clock the clock that stamps records' creation
+	 * @param minReplicasAcked how many replicas must acknowledge a claim and a completion; 0 to not wait
+	 * @param replicaAckTimeout how long to wait for those acknowledgements
+	 * @param commandTimeout the longest one call (a claim, a completion, a renewal) may wait for Redis's
+	 * answer before it fails, whatever the client's own command timeout is; with Lettuce (with Jedis the
+	 * client's socket timeout bounds it); a call that waits for replicas is bounded by
+	 * {@code replicaAckTimeout} instead
+	 */
+	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock, int minReplicasAcked,
+			Duration replicaAckTimeout, Duration commandTimeout) {
 		if (minReplicasAcked < 0) {
 			throw new IllegalArgumentException("minReplicasAcked must not be negative, was " + minReplicasAcked);
 		}
@@ -183,6 +224,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.minReplicasAcked = minReplicasAcked;
 		this.replicaAckTimeout = replicaAckTimeout;
+		this.commandTimeout = StoreDurations.requirePositiveMillis(commandTimeout, "commandTimeout");
+		this.lettuce = ClassUtils.isPresent("io.lettuce.core.RedisClient", getClass().getClassLoader())
+				&& connectionFactory instanceof LettuceConnectionFactory;
 	}
 
 	@Override
@@ -199,21 +243,21 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public boolean issueToken(String key, Duration ttl) {
-		return isOne(this.redis.execute(ISSUE_TOKEN, List.of(key), Long.toString(ttl.toMillis())));
+		return isOne(run(ISSUE_TOKEN, key, millis(ttl, "ttl")));
 	}
 
 	@Override
 	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
-		return isOne(this.redis.execute(RELEASE_TOKEN, List.of(key), owner, Long.toString(ttl.toMillis())));
+		return isOne(run(RELEASE_TOKEN, key, owner, millis(ttl, "ttl")));
 	}
 
 	@SuppressWarnings("rawtypes")
 	private ClaimResult claim(RedisScript<List> script, String key, String owner, @Nullable String fingerprint,
 			Duration lease, Runnable undo) {
-		Object[] args = { owner, (fingerprint != null) ? fingerprint : "", Long.toString(this.clock.millis()),
-				Long.toString(lease.toMillis()) };
+		String[] args = { owner, (fingerprint != null) ? fingerprint : "", Long.toString(this.clock.millis()),
+				millis(lease, "lease") };
 		if (this.minReplicasAcked == 0) {
-			return toClaimResult(key, this.redis.execute(script, List.of(key), args));
+			return toClaimResult(key, run(script, key, args));
 		}
 		Acknowledged acknowledged = runAndWait(script, key, args);
 		ClaimResult claim = toClaimResult(key, (List<?>) acknowledged.result());
@@ -233,14 +277,20 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		if (holder.size() == 1) {
 			return ClaimResult.noLiveToken();
 		}
+		if (holder.size() == 3 && "CLAIMED".equals(holder.get(0))) {
+			// Redis's clock in microseconds: one clock for every instance, so a later claim gets more.
+			long seconds = Long.parseLong(String.valueOf(holder.get(1)));
+			long micros = Long.parseLong(String.valueOf(holder.get(2)));
+			return ClaimResult.acquired(seconds * 1_000_000 + micros);
+		}
 		return ClaimResult.existing(toRecord(key, holder));
 	}
 
 	@Override
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
-		Object[] args = { owner, outcome, Long.toString(retention.toMillis()) };
+		String[] args = { owner, outcome, millis(retention, "retention") };
 		if (this.minReplicasAcked == 0) {
-			return isOne(this.redis.execute(COMPLETE, List.of(key), args));
+			return isOne(run(COMPLETE, key, args));
 		}
 		Acknowledged acknowledged = runAndWait(COMPLETE, key, args);
 		boolean completed = isOne((Long) acknowledged.result());
@@ -257,13 +307,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	 * own, so WAIT counts the replicas that have this write and holds up no other caller while it
 	 * waits. Needs Lettuce, whose native commands give WAIT's integer reply.
 	 */
-	private Acknowledged runAndWait(RedisScript<?> script, String key, Object... args) {
-		byte[][] argv = new byte[args.length][];
-		for (int i = 0; i < args.length; i++) {
-			argv[i] = bytes((String) args[i]);
-		}
-		ScriptOutputType output = List.class.isAssignableFrom(Objects.requireNonNull(script.getResultType()))
-				? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+	private Acknowledged runAndWait(RedisScript<?> script, String key, String... args) {
+		byte[][] argv = bytes(args);
+		ScriptOutputType output = outputOf(script);
 		long waitMillis = this.replicaAckTimeout.toMillis();
 		Acknowledged[] acknowledged = new Acknowledged[1];
 		this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
@@ -276,40 +322,38 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					argv);
 			RedisFuture<Long> replicas = lettuce.waitForReplication(this.minReplicasAcked, waitMillis);
 			long deadline = waitMillis + ACK_GRACE.toMillis();
-			acknowledged[0] = new Acknowledged(decode(await(result, deadline)), await(replicas, deadline).intValue());
+			acknowledged[0] = new Acknowledged(LettuceCalls.decode(LettuceCalls.await(result, deadline)),
+					LettuceCalls.await(replicas, deadline).intValue());
 			return null;
 		});
 		return acknowledged[0];
 	}
 
-	private static <T> T await(RedisFuture<T> future, long millis) {
-		try {
-			return future.get(millis, TimeUnit.MILLISECONDS);
+	// Runs a script on one key: through Lettuce, bounded by the command timeout; else through the template.
+	private <T> @Nullable T run(RedisScript<T> script, String key, String... args) {
+		if (!this.lettuce) {
+			return this.redis.execute(script, List.of(key), (Object[]) args);
 		}
-		catch (ExecutionException ex) {
-			throw new IllegalStateException("Redis failed: " + ex.getCause().getMessage(), ex.getCause());
-		}
-		catch (TimeoutException ex) {
-			future.cancel(true);
-			throw new IllegalStateException("Redis did not answer within " + millis + " ms", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while waiting for Redis", ex);
-		}
+		long timeout = this.commandTimeout.toMillis();
+		return this.redis.execute((RedisCallback<T>) (connection) -> LettuceCalls.eval(connection, script, key, args,
+				timeout));
 	}
 
-	/** Lettuce's raw reply as the template would give it: bulk strings as text. */
-	private static @Nullable Object decode(@Nullable Object reply) {
-		if (reply instanceof byte[] bulk) {
-			return new String(bulk, StandardCharsets.UTF_8);
+	private static ScriptOutputType outputOf(RedisScript<?> script) {
+		return List.class.isAssignableFrom(Objects.requireNonNull(script.getResultType())) ? ScriptOutputType.MULTI
+				: ScriptOutputType.INTEGER;
+	}
+
+	private static String millis(Duration duration, String name) {
+		return Long.toString(StoreDurations.requirePositiveMillis(duration, name).toMillis());
+	}
+
+	private static byte[][] bytes(String... values) {
+		byte[][] bytes = new byte[values.length][];
+		for (int i = 0; i < values.length; i++) {
+			bytes[i] = bytes(values[i]);
 		}
-		if (reply instanceof List<?> list) {
-			List<@Nullable Object> decoded = new ArrayList<>(list.size());
-			list.forEach((element) -> decoded.add(decode(element)));
-			return decoded;
-		}
-		return reply;
+		return bytes;
 	}
 
 	private static byte[] bytes(String value) {
@@ -321,22 +365,28 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public boolean release(String key, String owner) {
-		return isOne(this.redis.execute(RELEASE, List.of(key), owner));
+		return isOne(run(RELEASE, key, owner));
 	}
 
 	@Override
 	public boolean extend(String key, String owner, Duration lease) {
-		return isOne(this.redis.execute(EXTEND, List.of(key), owner, Long.toString(lease.toMillis())));
+		return isOne(run(EXTEND, key, owner, millis(lease, "lease")));
 	}
 
 	@Override
 	public boolean delete(String key) {
-		return Boolean.TRUE.equals(this.redis.delete(key));
+		if (!this.lettuce) {
+			return Boolean.TRUE.equals(this.redis.delete(key));
+		}
+		long timeout = this.commandTimeout.toMillis();
+		Long deleted = this.redis.execute((RedisCallback<Long>) (connection) -> LettuceCalls.del(connection, key,
+				timeout));
+		return deleted != null && deleted > 0;
 	}
 
 	@Override
 	public Optional<IdempotencyRecord> find(String key) {
-		List<?> record = this.redis.execute(FIND, List.of(key));
+		List<?> record = run(FIND, key);
 		return (record == null || record.isEmpty()) ? Optional.empty() : Optional.of(toRecord(key, record));
 	}
 
@@ -357,6 +407,78 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	private static boolean isOne(@Nullable Long result) {
 		return result != null && result == 1L;
+	}
+
+
+	/**
+	 * The calls made through Lettuce's asynchronous API, in a class of their own so that the store
+	 * loads without Lettuce (with Jedis).
+	 */
+	private static final class LettuceCalls {
+
+		/**
+		 * Runs a script with EVALSHA (EVAL if Redis does not know it yet), waiting at most the timeout
+		 * for its answer whatever the client's own timeout is, so a call never hangs on a stalled Redis
+		 * longer than the store allows.
+		 */
+		@SuppressWarnings("unchecked")
+		static <T> @Nullable T eval(RedisConnection connection, RedisScript<T> script, String key, String[] args,
+				long timeoutMillis) {
+			RedisClusterAsyncCommands<byte[], byte[]> commands = commands(connection);
+			ScriptOutputType output = outputOf(script);
+			byte[][] keys = { bytes(key) };
+			byte[][] argv = bytes(args);
+			try {
+				return (T) decode(await(commands.evalsha(script.getSha1(), output, keys, argv), timeoutMillis));
+			}
+			catch (RedisNoScriptException ex) {
+				return (T) decode(await(commands.eval(script.getScriptAsString(), output, keys, argv), timeoutMillis));
+			}
+		}
+
+		static Long del(RedisConnection connection, String key, long timeoutMillis) {
+			return await(commands(connection).del(bytes(key)), timeoutMillis);
+		}
+
+		@SuppressWarnings("unchecked")
+		private static RedisClusterAsyncCommands<byte[], byte[]> commands(RedisConnection connection) {
+			return (RedisClusterAsyncCommands<byte[], byte[]>) connection.getNativeConnection();
+		}
+
+		// Redis's own error (NOAUTH, OOM, READONLY, NOSCRIPT) is thrown as Lettuce reports it, named.
+		private static <T> T await(RedisFuture<T> future, long millis) {
+			try {
+				return future.get(millis, TimeUnit.MILLISECONDS);
+			}
+			catch (ExecutionException ex) {
+				if (ex.getCause() instanceof RuntimeException redisError) {
+					throw redisError;
+				}
+				throw new IllegalStateException("Redis failed: " + ex.getCause(), ex.getCause());
+			}
+			catch (TimeoutException ex) {
+				future.cancel(true);
+				throw new IllegalStateException("Redis did not answer within " + millis + " ms", ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while waiting for Redis", ex);
+			}
+		}
+
+		/** Lettuce's raw reply as the template would give it: bulk strings as text. */
+		private static @Nullable Object decode(@Nullable Object reply) {
+			if (reply instanceof byte[] bulk) {
+				return new String(bulk, StandardCharsets.UTF_8);
+			}
+			if (reply instanceof List<?> list) {
+				List<@Nullable Object> decoded = new ArrayList<>(list.size());
+				list.forEach((element) -> decoded.add(decode(element)));
+				return decoded;
+			}
+			return reply;
+		}
+
 	}
 
 }

@@ -1,5 +1,11 @@
 package dev.idempotent.redis;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.idempotent.core.store.ClaimResult;
+import dev.idempotent.test.servers.TcpProxy;
 import dev.idempotent.test.servers.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -7,10 +13,13 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /** The Redis store keeps the store contract against a real standalone Redis, with real TTLs. */
 class RedisIdempotencyStoreTest extends RedisStoreContractTest {
@@ -41,6 +50,68 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 		store().complete(key, "owner-1", "x", RETENTION);
 		assertThat(redis().getExpire(key)).isGreaterThan(LONG_LEASE.toSeconds())
 			.isLessThanOrEqualTo(RETENTION.toSeconds());
+	}
+
+	@Test
+	void aClaimsFenceIsRedissClockAndGrowsWithEveryClaimOfTheKey() {
+		String key = key("fence");
+		long first = store().tryClaim(key, "owner-1", null, LONG_LEASE).fence();
+		assertThat(first).as("a fence from Redis's clock, in microseconds")
+			.isGreaterThan(Instant.parse("2020-01-01T00:00:00Z").toEpochMilli() * 1000);
+		assertThat(store().tryClaim(key, "owner-2", null, LONG_LEASE).fence()).as("a duplicate acquires no fence")
+			.isEqualTo(ClaimResult.NO_FENCE);
+		store().release(key, "owner-1");
+		long second = store().tryClaim(key, "owner-2", null, LONG_LEASE).fence();
+		assertThat(second).isGreaterThan(first);
+		String token = key("fence-token");
+		store().issueToken(token, LONG_LEASE);
+		assertThat(store().tryClaimToken(token, "owner-3", null, LONG_LEASE).fence()).isGreaterThan(second);
+	}
+
+	@Test
+	void aDurationThatIsNoWholeNumberOfMillisecondsIsRefusedAndWritesNothing() {
+		String key = key("micros");
+		// PEXPIRE 0 would delete the claim at once.
+		assertThatIllegalArgumentException().isThrownBy(() -> store().tryClaim(key, "owner-1", null, Duration.ofNanos(500_000)))
+			.withMessageContaining("whole number of milliseconds");
+		assertThat(redis().hasKey(key)).isFalse();
+	}
+
+	@Test
+	void aCallOnAStalledRedisFailsWithinTheStoresOwnTimeoutNotTheClients() throws Exception {
+		TestRedis.Endpoint endpoint = TestRedis.endpoint();
+		try (TcpProxy proxy = new TcpProxy(endpoint.host(), endpoint.port())) {
+			// The application's client waits a minute, Lettuce's default.
+			LettuceConnectionFactory patient = new LettuceConnectionFactory(
+					new RedisStandaloneConfiguration(endpoint.host(), proxy.port()),
+					LettuceClientConfiguration.builder().commandTimeout(Duration.ofMinutes(1)).build());
+			patient.afterPropertiesSet();
+			patient.start();
+			try {
+				RedisIdempotencyStore store = new RedisIdempotencyStore(patient, Clock.systemUTC(), 0,
+						Duration.ofSeconds(1), Duration.ofMillis(300));
+				assertThat(store.tryClaim(key("before"), "owner-1", null, LONG_LEASE).isAcquired()).isTrue();
+				proxy.pause();
+				assertThatIllegalStateException()
+					.isThrownBy(() -> store.tryClaim(key("stalled"), "owner-1", null, LONG_LEASE))
+					.withMessage("Redis did not answer within 300 ms");
+				assertThatIllegalStateException().isThrownBy(() -> store.extend(key("before"), "owner-1", LONG_LEASE))
+					.withMessage("Redis did not answer within 300 ms");
+				proxy.resume();
+				assertThat(store.complete(key("before"), "owner-1", "done", RETENTION)).isTrue();
+			}
+			finally {
+				patient.destroy();
+			}
+		}
+	}
+
+	@Test
+	void redissOwnErrorIsNamedInTheFailure() {
+		String key = key("foreign-type");
+		redis().opsForValue().set(key, "not a record", LONG_LEASE);
+		assertThatException().isThrownBy(() -> store().tryClaim(key, "owner-1", null, LONG_LEASE))
+			.withMessageContaining("WRONGTYPE");
 	}
 
 	@Test

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.idempotent.core.StoreDurations;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.interceptor.IdempotencyDefaults;
 import org.jspecify.annotations.Nullable;
@@ -171,11 +172,12 @@ public class IdempotencyProperties {
 				this.store.getTimeout());
 	}
 
-	private static Duration requirePositive(Duration duration, String property) {
-		if (duration == null || duration.isNegative() || duration.isZero()) {
-			throw new IllegalArgumentException(property + " must be a positive duration, was " + duration);
+	// Stores keep time in whole milliseconds: 500us would be a lease of 0 ms, deleted at once.
+	private static Duration requirePositive(@Nullable Duration duration, String property) {
+		if (duration == null) {
+			throw new IllegalArgumentException(property + " must be a positive duration, was null");
 		}
-		return duration;
+		return StoreDurations.requirePositiveMillis(duration, property);
 	}
 
 	public static class Store {

@@ -32,7 +32,7 @@ class RedisStoreConfiguration {
 			throw new IllegalStateException("idempotent.redis.min-replicas-acked is not supported on Redis Cluster");
 		}
 		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC),
-				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout());
+				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout(), properties.getStore().getTimeout());
 	}
 
 	private static boolean isLettuceCluster(RedisConnectionFactory connectionFactory) {

@@ -98,7 +98,16 @@ class IdempotencyAutoConfigurationTests {
 		this.runner.withPropertyValues("idempotent.lease=0s").run((context) -> assertThat(context).hasFailed()
 			.getFailure()
 			.rootCause()
-			.hasMessageContaining("idempotent.lease must be a positive duration"));
+			.hasMessageContaining("idempotent.lease must be positive"));
+		// Stores keep time in milliseconds: a lease of 500us would be PEXPIRE 0, which deletes the claim.
+		this.runner.withPropertyValues("idempotent.lease=500us").run((context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("idempotent.lease must be a whole number of milliseconds"));
+		this.runner.withPropertyValues("idempotent.token.ttl=1500us").run((context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("idempotent.token.ttl must be a whole number of milliseconds"));
 		this.runner.withPropertyValues("idempotent.max-key-length=0")
 			.run((context) -> assertThat(context).hasFailed());
 		this.runner.withPropertyValues("idempotent.max-outcome-size=0B").run((context) -> assertThat(context).hasFailed()

@@ -212,6 +212,11 @@ public class IdempotencyOperationSource {
 			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
 					+ " must be positive");
 		}
+		if (duration.getNano() % 1_000_000 != 0) {
+			// Stores keep time in milliseconds: 500us would be a lease of 0 ms, deleted at once.
+			throw new IllegalStateException("@Idempotent(" + attribute + " = \"" + text + "\") on " + where
+					+ " must be a whole number of milliseconds, was " + duration);
+		}
 		return duration;
 	}
 

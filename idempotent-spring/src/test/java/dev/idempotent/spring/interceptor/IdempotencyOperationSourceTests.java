@@ -83,6 +83,12 @@ class IdempotencyOperationSourceTests {
 			.withMessageContaining("is not a duration");
 		assertThatIllegalStateException().isThrownBy(() -> operation("negative"))
 			.withMessageContaining("must be positive");
+		// 500us would become a lease of 0 ms in the store, which deletes the claim at once.
+		assertThatIllegalStateException().isThrownBy(() -> operation("belowAMillisecond"))
+			.withMessageContaining("Shipments.belowAMillisecond")
+			.withMessageContaining("whole number of milliseconds");
+		assertThatIllegalStateException().isThrownBy(() -> operation("partOfAMillisecond"))
+			.withMessageContaining("whole number of milliseconds");
 	}
 
 	private IdempotencyOperation operation(String name) {
@@ -125,6 +131,14 @@ class IdempotencyOperationSourceTests {
 
 		@Idempotent(key = "#id", lease = "-1s")
 		void negative(String id) {
+		}
+
+		@Idempotent(key = "#id", lease = "500us")
+		void belowAMillisecond(String id) {
+		}
+
+		@Idempotent(key = "#id", retention = "PT1.0005S")
+		void partOfAMillisecond(String id) {
 		}
 
 	}

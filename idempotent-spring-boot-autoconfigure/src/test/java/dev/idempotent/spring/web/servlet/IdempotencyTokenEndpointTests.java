@@ -143,7 +143,7 @@ class IdempotencyTokenEndpointTests {
 			.hasStackTraceContaining("cannot have a scope"));
 		runner.withPropertyValues("idempotent.token.ttl=0s").run((context) -> assertThat(context).hasFailed()
 			.getFailure()
-			.hasStackTraceContaining("idempotent.token.ttl must be a positive duration"));
+			.hasStackTraceContaining("idempotent.token.ttl must be positive"));
 	}
 
 	private String issue(String user) {
