@@ -37,7 +37,8 @@ import org.springframework.util.ClassUtils;
  * An {@link IdempotencyStore} on Redis 6.2 or newer, standalone, Sentinel or Cluster.
  * <p>
  * A record is one hash ({@code state}, {@code owner}, {@code fingerprint}, {@code created},
- * {@code outcome}) under its storage key. Every primitive is one Lua script touching that one key,
+ * {@code outcome}) under its storage key; a record {@code IN_PROGRESS} without an {@code owner} was
+ * completed without its outcome because Redis was out of memory. Every primitive is one Lua script touching that one key,
  * run with EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot. Every
  * write sets a TTL: the lease while in progress, the retention once completed. Owner checks happen
  * inside the scripts, so a caller whose lease lapsed can never change a newer claim.
@@ -130,6 +131,18 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			end
 			redis.call('HSET', KEYS[1], 'state', 'COMPLETED', 'outcome', ARGV[2])
 			redis.call('PEXPIRE', KEYS[1], ARGV[3])
+			return 1
+			""", Long.class);
+
+	// Out of memory, Redis refuses HSET but still runs HDEL and PEXPIRE: a record IN_PROGRESS without an
+	// owner is completed without its outcome, and no owner can release or extend it any more.
+	private static final RedisScript<Long> COMPLETE_WITHOUT_OUTCOME = RedisScript.of("""
+			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
+			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
+				return 0
+			end
+			redis.call('HDEL', KEYS[1], 'owner')
+			redis.call('PEXPIRE', KEYS[1], ARGV[2])
 			return 1
 			""", Long.class);
 
@@ -286,8 +299,42 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		return ClaimResult.existing(toRecord(key, holder));
 	}
 
+	/**
+	 * Completes the claim with its outcome; if Redis is out of memory ({@code maxmemory} with
+	 * {@code noeviction}), completes it without, so its duplicates are refused, never run again.
+	 */
 	@Override
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
+		try {
+			return completeWithOutcome(key, owner, outcome, retention);
+		}
+		catch (RuntimeException ex) {
+			String outOfMemory = outOfMemory(ex);
+			if (outOfMemory == null) {
+				throw ex;
+			}
+			boolean completed = isOne(run(COMPLETE_WITHOUT_OUTCOME, key, owner, millis(retention, "retention")));
+			if (completed) {
+				logger.warn("Redis is out of memory, so an idempotent call was completed without its outcome: its "
+						+ "duplicates are refused (409 replay-unavailable), never run again [storageKey={}]: {}", key,
+						outOfMemory);
+			}
+			return completed;
+		}
+	}
+
+	// Redis's "OOM command not allowed when used memory > 'maxmemory'", however the client wraps it.
+	private static @Nullable String outOfMemory(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			String message = cause.getMessage();
+			if (message != null && message.contains("OOM command not allowed")) {
+				return message;
+			}
+		}
+		return null;
+	}
+
+	private boolean completeWithOutcome(String key, String owner, String outcome, Duration retention) {
 		String[] args = { owner, outcome, millis(retention, "retention") };
 		if (this.minReplicasAcked == 0) {
 			return isOne(run(COMPLETE, key, args));
@@ -396,10 +443,14 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			throw new IllegalStateException("Redis key '" + key + "' does not hold an idempotency record");
 		}
 		String fingerprint = (String) fields.get(2);
+		Object owner = fields.get(1);
 		Object created = fields.get(3);
 		long ttl = ((Number) fields.get(5)).longValue();
 		Instant now = this.clock.instant();
-		return new IdempotencyRecord(key, RecordState.valueOf(state), String.valueOf(fields.get(1)),
+		// In progress without an owner: completed without its outcome, when Redis was out of memory.
+		RecordState recordState = (IN_PROGRESS.equals(state) && owner == null) ? RecordState.COMPLETED
+				: RecordState.valueOf(state);
+		return new IdempotencyRecord(key, recordState, (owner != null) ? owner.toString() : "",
 				(fingerprint == null || fingerprint.isEmpty()) ? null : fingerprint,
 				(created != null) ? Instant.ofEpochMilli(Long.parseLong(created.toString())) : now,
 				(ttl >= 0) ? now.plusMillis(ttl) : null, (String) fields.get(4));

@@ -1,0 +1,148 @@
+package dev.idempotent.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.core.IdempotencyCall;
+import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.IdempotencyKeys;
+import dev.idempotent.core.IdempotencyPolicy;
+import dev.idempotent.core.Outcome;
+import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.core.ReplayUnavailableException;
+import dev.idempotent.core.store.RecordState;
+import dev.idempotent.test.servers.RedisProcesses;
+import dev.idempotent.test.servers.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Redis with a memory limit, on servers of the test's own: under {@code noeviction} a call whose
+ * outcome Redis has no room for is completed without it, so its duplicate is refused and never runs
+ * again; under an evicting policy the policy and the evicted keys are read from {@code INFO}.
+ */
+class RedisOutOfMemoryTest {
+
+	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
+
+		@Override
+		public String encode(Outcome<String> outcome) {
+			return "=" + ((Outcome.Returned<String>) outcome).value();
+		}
+
+		@Override
+		public Outcome<String> decode(String stored) {
+			return Outcome.returned(stored.substring(1));
+		}
+
+	};
+
+	private final List<AutoCloseable> resources = new ArrayList<>();
+
+	@AfterEach
+	void close() throws Exception {
+		for (int i = this.resources.size() - 1; i >= 0; i--) {
+			this.resources.get(i).close();
+		}
+	}
+
+	@Test
+	void aCallWhoseOutcomeFindsRedisFullIsCompletedWithoutItAndNeverRunsAgain() throws Throwable {
+		RedisProcesses.Standalone redis = own(new RedisProcesses.Standalone("--maxmemory", "4mb",
+				"--maxmemory-policy", "noeviction"));
+		LettuceConnectionFactory connection = connect(redis.port());
+		IdempotencyEngine engine = IdempotencyEngine.builder(new RedisIdempotencyStore(connection))
+			.keys(new IdempotencyKeys("oom:", 255))
+			.build();
+		StringRedisTemplate template = new StringRedisTemplate(connection);
+		assertThat(RedisMemoryPolicy.read(connection)).isEqualTo(new RedisMemoryPolicy("noeviction", 4 * 1024 * 1024, 0));
+		AtomicInteger executions = new AtomicInteger();
+		IdempotencyCall call = call("order-1");
+
+		String result = engine.execute(call, TEXT, () -> {
+			executions.incrementAndGet();
+			// While the call runs, the rest of the application fills Redis past its limit.
+			fill(template);
+			return "x".repeat(10_000);
+		}).value();
+		assertThat(result).hasSize(10_000);
+
+		assertThatExceptionOfType(ReplayUnavailableException.class)
+			.as("the duplicate is refused, not run again")
+			.isThrownBy(() -> engine.execute(call, TEXT, () -> "a second run"));
+		assertThat(executions).hasValue(1);
+		String storageKey = new IdempotencyKeys("oom:", 255).storageKey("orders", null, "order-1");
+		assertThat(new RedisIdempotencyStore(connection).find(storageKey)).hasValueSatisfying((record) -> {
+			assertThat(record.state()).isEqualTo(RecordState.COMPLETED);
+			assertThat(record.outcome()).isNull();
+			assertThat(record.expiresAt()).isNotNull();
+		});
+	}
+
+	@Test
+	void anEvictingPolicyAndTheKeysItEvictedAreReadFromInfo() {
+		RedisProcesses.Standalone redis = own(new RedisProcesses.Standalone("--maxmemory", "4mb",
+				"--maxmemory-policy", "allkeys-lru"));
+		LettuceConnectionFactory connection = connect(redis.port());
+		StringRedisTemplate template = new StringRedisTemplate(connection);
+		String value = "v".repeat(100_000);
+		for (int i = 0; i < 100; i++) {
+			template.opsForValue().set("filler-" + i, value);
+		}
+		RedisMemoryPolicy policy = RedisMemoryPolicy.read(connection);
+		assertThat(policy.policy()).isEqualTo("allkeys-lru");
+		assertThat(policy.evicts()).isTrue();
+		assertThat(policy.maxMemoryBytes()).isEqualTo(4 * 1024 * 1024);
+		assertThat(policy.evictedKeys()).isPositive();
+	}
+
+	// Fills Redis to just below its limit: a write is refused while its own arguments would take Redis
+	// past it, so big writes first, then small ones, until each size is refused.
+	private static void fill(StringRedisTemplate template) {
+		fill(template, 100_000);
+		fill(template, 1_000);
+	}
+
+	private static void fill(StringRedisTemplate template, int size) {
+		String value = "f".repeat(size);
+		for (int i = 0; i < 100_000_000 / size; i++) {
+			try {
+				template.opsForValue().set("filler-" + UUID.randomUUID(), value);
+			}
+			catch (RuntimeException ex) {
+				assertThat(ex).hasStackTraceContaining("OOM");
+				return;
+			}
+		}
+		throw new IllegalStateException("Redis took 100 MB without refusing a write: no memory limit?");
+	}
+
+	private static IdempotencyCall call(String key) {
+		return new IdempotencyCall("orders", key, null, null, null,
+				IdempotencyPolicy.of(DuplicatePolicy.REPLAY, Duration.ofMinutes(1), Duration.ofMinutes(5)));
+	}
+
+	private LettuceConnectionFactory connect(int port) {
+		LettuceConnectionFactory factory = TestRedis
+			.connect(new RedisStandaloneConfiguration(TestRedis.endpoint().host(), port));
+		this.resources.add(factory::destroy);
+		return factory;
+	}
+
+	private <T extends AutoCloseable> T own(T resource) {
+		this.resources.add(resource);
+		return resource;
+	}
+
+}
