@@ -56,9 +56,13 @@ public final class IdempotencyKeys {
 		return key;
 	}
 
+	// A key that opens a quoted string must be one whole string: "abc and "abc"x are malformed, not keys.
 	private static String unquote(String raw) {
-		if (raw.length() < 2 || raw.charAt(0) != '"' || raw.charAt(raw.length() - 1) != '"') {
+		if (raw.isEmpty() || raw.charAt(0) != '"') {
 			return raw;
+		}
+		if (raw.length() < 2 || raw.charAt(raw.length() - 1) != '"') {
+			throw new InvalidIdempotencyKeyException("The idempotency key is a malformed structured-field string.");
 		}
 		StringBuilder key = new StringBuilder(raw.length() - 2);
 		for (int i = 1; i < raw.length() - 1; i++) {

@@ -1,6 +1,9 @@
 package dev.idempotent.core;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * The store could not be reached or failed, so the library cannot tell whether the call already ran
@@ -18,6 +21,26 @@ public class IdempotencyStorageUnavailableException extends IdempotencyException
 	/** A hint for when to try again. */
 	public Duration getRetryAfter() {
 		return this.retryAfter;
+	}
+
+	/**
+	 * What the store said, for a log line: each cause's type and message down to the root, so the
+	 * store's own error ({@code NOAUTH}, {@code WRONGPASS}, {@code OOM}, {@code READONLY}) is named even
+	 * where the client wraps it as "Unable to connect".
+	 */
+	public String getStoreError() {
+		StringBuilder error = new StringBuilder();
+		Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+		for (Throwable cause = getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
+			if (!error.isEmpty()) {
+				error.append("; caused by ");
+			}
+			error.append(cause.getClass().getSimpleName());
+			if (cause.getMessage() != null) {
+				error.append(": ").append(cause.getMessage());
+			}
+		}
+		return error.isEmpty() ? "unknown" : error.toString();
 	}
 
 }

@@ -31,7 +31,7 @@ class IdempotencyKeysTest {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "", "\"\"", "   ", "tab\there", "caf\u00e9", "line\nbreak", "\u0000", "\"bad\\x\"",
-			"\"a\"b\"" })
+			"\"a\"b\"", "\"abc", "\"abc\"x", "\"" })
 	void rejectsMalformedKeys(String key) {
 		assertThatExceptionOfType(InvalidIdempotencyKeyException.class).isThrownBy(() -> this.keys.normalize(key));
 	}

@@ -187,6 +187,10 @@ class ExampleContractHttpTest {
 		badKeys.put("256 characters", "k".repeat(256));
 		badKeys.put("tab", "a\tb");
 		badKeys.put("non-ASCII", "caf\u00e9");
+		badKeys.put("unterminated quoted string", "\"" + newKey());
+		badKeys.put("text after a quoted string", "\"" + newKey() + "\"x");
+		// Which of two keys the client meant cannot be told: neither is taken.
+		badKeys.put("two Idempotency-Key headers", newKey() + "\r\nIdempotency-Key: " + newKey());
 		for (Map.Entry<String, String> bad : badKeys.entrySet()) {
 			RawResponse response = this.http.postWithRawKey("alice", "/orders", bad.getValue(), ORDER);
 			assertThat(response.status()).as(bad.getKey()).isEqualTo(400);

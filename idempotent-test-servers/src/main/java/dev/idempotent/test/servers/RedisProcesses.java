@@ -198,7 +198,9 @@ public class RedisProcesses implements AutoCloseable {
 			out.flush();
 			InputStream in = socket.getInputStream();
 			byte[] reply = in.readNBytes(5);
-			return new String(reply, StandardCharsets.US_ASCII).equals("+PONG");
+			// A server with a password answers, refusing the unauthenticated PING: it is up.
+			String answer = new String(reply, StandardCharsets.US_ASCII);
+			return answer.equals("+PONG") || answer.equals("-NOAU");
 		}
 		catch (IOException ex) {
 			return false;

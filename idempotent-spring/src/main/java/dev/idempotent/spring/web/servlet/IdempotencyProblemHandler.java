@@ -30,10 +30,11 @@ public class IdempotencyProblemHandler {
 
 	@ExceptionHandler(IdempotencyException.class)
 	public ResponseEntity<ProblemDetail> handle(IdempotencyException ex, HttpServletRequest request) {
-		if (ex instanceof IdempotencyStorageUnavailableException) {
-			// One line per refused request; the stack trace only on demand, as an outage repeats it.
+		if (ex instanceof IdempotencyStorageUnavailableException unavailable) {
+			// One line per refused request, naming the store's own error; the stack trace only on demand,
+			// as an outage repeats it.
 			logger.warn("Idempotency storage unavailable; answered 503 without running {} {}: {}", request.getMethod(),
-					request.getRequestURI(), String.valueOf(ex.getCause()));
+					request.getRequestURI(), unavailable.getStoreError());
 			logger.debug("Idempotency storage failure", ex);
 		}
 		ProblemDetail body = IdempotencyProblems.problemDetail(ex, URI.create(request.getRequestURI()));

@@ -1,8 +1,10 @@
 package dev.idempotent.spring.web.servlet;
 
 import java.security.Principal;
+import java.util.Enumeration;
 import java.util.Map;
 
+import dev.idempotent.core.InvalidIdempotencyKeyException;
 import dev.idempotent.spring.transport.MethodCallTransport;
 import dev.idempotent.spring.transport.ThreadBoundRequest;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,10 +20,26 @@ import org.springframework.web.context.request.ServletRequestAttributes;
  */
 public class ServletThreadBoundRequest implements ThreadBoundRequest {
 
+	/**
+	 * The header's one value.
+	 * @throws InvalidIdempotencyKeyException if the request carries the header more than once: which of
+	 * two keys the client meant cannot be told, and taking the first would silently drop the other
+	 */
 	@Override
 	public @Nullable String header(String name) {
 		HttpServletRequest request = request();
-		return (request != null) ? request.getHeader(name) : null;
+		if (request == null) {
+			return null;
+		}
+		Enumeration<String> values = request.getHeaders(name);
+		if (values == null || !values.hasMoreElements()) {
+			return null;
+		}
+		String value = values.nextElement();
+		if (values.hasMoreElements()) {
+			throw new InvalidIdempotencyKeyException("The request carries more than one " + name + " header.");
+		}
+		return value;
 	}
 
 	@Override
