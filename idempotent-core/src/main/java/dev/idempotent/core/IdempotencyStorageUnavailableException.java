@@ -29,9 +29,19 @@ public class IdempotencyStorageUnavailableException extends IdempotencyException
 	 * where the client wraps it as "Unable to connect".
 	 */
 	public String getStoreError() {
+		Throwable cause = getCause();
+		return (cause != null) ? describe(cause) : "unknown";
+	}
+
+	/**
+	 * A store's failure for a log line or a health detail: each cause's type and message down to the
+	 * root, so the store's own error is named even where the client wraps it.
+	 * @param failure what the store threw
+	 */
+	public static String describe(Throwable failure) {
 		StringBuilder error = new StringBuilder();
 		Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-		for (Throwable cause = getCause(); cause != null && seen.add(cause); cause = cause.getCause()) {
+		for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
 			if (!error.isEmpty()) {
 				error.append("; caused by ");
 			}
@@ -40,7 +50,7 @@ public class IdempotencyStorageUnavailableException extends IdempotencyException
 				error.append(": ").append(cause.getMessage());
 			}
 		}
-		return error.isEmpty() ? "unknown" : error.toString();
+		return error.toString();
 	}
 
 }

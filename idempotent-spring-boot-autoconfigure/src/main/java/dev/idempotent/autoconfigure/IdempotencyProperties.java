@@ -301,6 +301,13 @@ public class IdempotencyProperties {
 		 */
 		private Duration replicaAckTimeout = Duration.ofSeconds(1);
 
+		/**
+		 * Whether to start on a Redis whose maxmemory-policy may evict records (anything but
+		 * noeviction): an evicted record lets a retry of its key run again. Off by default, so such a
+		 * Redis fails start-up; on, it is logged at WARN once and shown in health.
+		 */
+		private boolean acceptEviction = false;
+
 		public int getMinReplicasAcked() {
 			return this.minReplicasAcked;
 		}
@@ -319,6 +326,14 @@ public class IdempotencyProperties {
 
 		public void setReplicaAckTimeout(Duration replicaAckTimeout) {
 			this.replicaAckTimeout = requirePositive(replicaAckTimeout, "idempotent.redis.replica-ack-timeout");
+		}
+
+		public boolean isAcceptEviction() {
+			return this.acceptEviction;
+		}
+
+		public void setAcceptEviction(boolean acceptEviction) {
+			this.acceptEviction = acceptEviction;
 		}
 
 	}

@@ -4,6 +4,9 @@ import java.time.Clock;
 
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.redis.RedisIdempotencyStore;
+import dev.idempotent.redis.RedisMemoryPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,6 +27,8 @@ import org.springframework.util.ClassUtils;
 @Conditional(StoreTypeCondition.Redis.class)
 class RedisStoreConfiguration {
 
+	private static final Logger logger = LoggerFactory.getLogger(RedisStoreConfiguration.class);
+
 	@Bean
 	RedisIdempotencyStore idempotencyStore(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock,
 			IdempotencyProperties properties) {
@@ -31,8 +36,39 @@ class RedisStoreConfiguration {
 		if (redis.getMinReplicasAcked() > 0 && isLettuceCluster(connectionFactory)) {
 			throw new IllegalStateException("idempotent.redis.min-replicas-acked is not supported on Redis Cluster");
 		}
+		checkEviction(connectionFactory, redis.isAcceptEviction());
 		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC),
 				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout(), properties.getStore().getTimeout());
+	}
+
+	/**
+	 * Refuses to start on a Redis that may evict records, unless the application accepts it. A Redis
+	 * that does not answer yet is no reason to fail start-up (requests fail closed until it does), so
+	 * the check is then left to health.
+	 */
+	static void checkEviction(RedisConnectionFactory connectionFactory, boolean acceptEviction) {
+		RedisMemoryPolicy policy;
+		try {
+			policy = RedisMemoryPolicy.read(connectionFactory);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not read Redis's maxmemory-policy at start-up, so whether Redis may evict idempotency "
+					+ "records is not checked; the idempotency health shows it once Redis answers: {}", ex.toString());
+			return;
+		}
+		if (!policy.evicts()) {
+			return;
+		}
+		if (!acceptEviction) {
+			throw new IllegalStateException("Redis's maxmemory-policy is " + policy.policy() + ": Redis may evict "
+					+ "idempotency records when it is short of memory (every record has a TTL, so volatile-* policies "
+					+ "evict them too), and a retry of an evicted key runs the call again. Set maxmemory-policy "
+					+ "noeviction on this Redis (a Redis of its own for idempotency records, say), or set "
+					+ "idempotent.redis.accept-eviction=true to accept the risk");
+		}
+		logger.warn("Redis's maxmemory-policy is {} and idempotent.redis.accept-eviction=true: an evicted idempotency "
+				+ "record lets a retry of its key run again ({} keys evicted so far)", policy.policy(),
+				policy.evictedKeys());
 	}
 
 	private static boolean isLettuceCluster(RedisConnectionFactory connectionFactory) {
