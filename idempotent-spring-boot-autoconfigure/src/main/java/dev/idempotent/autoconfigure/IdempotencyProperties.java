@@ -72,6 +72,8 @@ public class IdempotencyProperties {
 
 	private final Token token = new Token();
 
+	private final Memory memory = new Memory();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -164,6 +166,10 @@ public class IdempotencyProperties {
 
 	public Token getToken() {
 		return this.token;
+	}
+
+	public Memory getMemory() {
+		return this.memory;
 	}
 
 	/** What an {@code @Idempotent} method gets where its annotation says nothing. */
@@ -282,6 +288,51 @@ public class IdempotencyProperties {
 				throw new IllegalArgumentException("idempotent.token.endpoint.path must start with '/', was " + path);
 			}
 			this.path = path;
+		}
+
+	}
+
+	/**
+	 * The in-memory store ({@code idempotent.memory.*}). The defaults are
+	 * {@link dev.idempotent.core.store.InMemoryIdempotencyStore}'s own, written out for the
+	 * configuration metadata.
+	 */
+	public static class Memory {
+
+		/**
+		 * Most records the in-memory store holds: running claims, completed records and live one-time
+		 * tokens. When it is full of live records, a call that needs a new one is refused with 503
+		 * (storage-unavailable) and does not run; expired records never count.
+		 */
+		private int maxRecords = 100_000;
+
+		/**
+		 * How often expired records are removed from the in-memory store, on a background thread.
+		 */
+		private Duration sweepInterval = Duration.ofMinutes(1);
+
+		public int getMaxRecords() {
+			return this.maxRecords;
+		}
+
+		public void setMaxRecords(int maxRecords) {
+			if (maxRecords < 1) {
+				throw new IllegalArgumentException(
+						"idempotent.memory.max-records must be at least 1, was " + maxRecords);
+			}
+			this.maxRecords = maxRecords;
+		}
+
+		public Duration getSweepInterval() {
+			return this.sweepInterval;
+		}
+
+		public void setSweepInterval(Duration sweepInterval) {
+			if (sweepInterval == null || sweepInterval.toMillis() < 1) {
+				throw new IllegalArgumentException(
+						"idempotent.memory.sweep-interval must be at least 1ms, was " + sweepInterval);
+			}
+			this.sweepInterval = sweepInterval;
 		}
 
 	}

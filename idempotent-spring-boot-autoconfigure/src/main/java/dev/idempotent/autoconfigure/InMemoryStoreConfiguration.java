@@ -14,7 +14,8 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The in-memory store: when chosen explicitly, or when no other store could be configured.
+ * The in-memory store: when chosen explicitly, or when no other store could be configured. Bounded
+ * by {@code idempotent.memory.max-records}; its sweeping thread stops when the context closes.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnMissingBean(IdempotencyStore.class)
@@ -23,6 +24,7 @@ class InMemoryStoreConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(InMemoryStoreConfiguration.class);
 
+	// Closed with the context (an inferred close method), which stops its sweeping thread.
 	@Bean
 	InMemoryIdempotencyStore idempotencyStore(IdempotencyProperties properties, ObjectProvider<Clock> clock) {
 		if (properties.getStore().getType() == null) {
@@ -33,7 +35,9 @@ class InMemoryStoreConfiguration {
 		else {
 			logger.info("@Idempotent uses the in-memory store: it protects this single instance only");
 		}
-		return new InMemoryIdempotencyStore(clock.getIfAvailable(Clock::systemUTC));
+		IdempotencyProperties.Memory memory = properties.getMemory();
+		return new InMemoryIdempotencyStore(clock.getIfAvailable(Clock::systemUTC), memory.getMaxRecords(),
+				memory.getSweepInterval());
 	}
 
 }

@@ -2,25 +2,32 @@ package dev.idempotent.autoconfigure;
 
 import java.lang.reflect.Method;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.idempotent.autoconfigure.actuate.IdempotencyEndpointAutoConfiguration;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyKeys;
+import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.core.store.InMemoryIdempotencyStore;
 import dev.idempotent.redis.RedisIdempotencyStore;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.spring.IdempotencyCallerResolver;
+import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.interceptor.IdempotencyAdvisor;
 import dev.idempotent.spring.interceptor.IdempotencyDefaults;
 import dev.idempotent.spring.web.servlet.IdempotencyProblemHandler;
 import dev.idempotent.spring.web.servlet.IdempotencyRequestBodyAdvice;
+import dev.idempotent.test.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -34,6 +41,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 @ExtendWith(OutputCaptureExtension.class)
 class IdempotencyAutoConfigurationTests {
@@ -122,6 +130,69 @@ class IdempotencyAutoConfigurationTests {
 	}
 
 	@Test
+	void theInMemoryStoreIsBoundedByItsPropertyAndAFullOneRefusesWithoutRunningTheMethod() {
+		this.runner.withPropertyValues("idempotent.store.type=in-memory", "idempotent.memory.max-records=1",
+				"idempotent.memory.sweep-interval=5s")
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class))
+			.withBean(Counter.class)
+			.run((context) -> {
+				IdempotencyProperties.Memory memory = context.getBean(IdempotencyProperties.class).getMemory();
+				assertThat(memory.getMaxRecords()).isEqualTo(1);
+				assertThat(memory.getSweepInterval()).isEqualTo(Duration.ofSeconds(5));
+				Counter counter = context.getBean(Counter.class);
+				assertThat(counter.count("a")).isEqualTo(1);
+				assertThatExceptionOfType(IdempotencyStorageUnavailableException.class)
+					.isThrownBy(() -> counter.count("b"))
+					.havingCause()
+					.withMessageContaining("store is full")
+					.withMessageContaining("idempotent.memory.max-records");
+				assertThat(counter.runs()).as("the refused call did not run").isEqualTo(1);
+				assertThat(counter.count("a")).as("a held key is replayed").isEqualTo(1);
+			});
+	}
+
+	@Test
+	void theInMemoryStoreDefaultsToItsOwnBound() {
+		this.runner.withPropertyValues("idempotent.store.type=in-memory").run((context) -> {
+			IdempotencyProperties.Memory memory = context.getBean(IdempotencyProperties.class).getMemory();
+			assertThat(memory.getMaxRecords()).isEqualTo(InMemoryIdempotencyStore.DEFAULT_MAX_RECORDS)
+				.isEqualTo(100_000);
+			assertThat(memory.getSweepInterval()).isEqualTo(InMemoryIdempotencyStore.DEFAULT_SWEEP_INTERVAL);
+		});
+	}
+
+	@Test
+	void anInMemoryBoundBelowOneFailsAtStartUp() {
+		for (String bad : List.of("0", "-5")) {
+			this.runner.withPropertyValues("idempotent.store.type=in-memory", "idempotent.memory.max-records=" + bad)
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.hasMessage("idempotent.memory.max-records must be at least 1, was " + bad));
+		}
+		this.runner.withPropertyValues("idempotent.memory.sweep-interval=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("idempotent.memory.sweep-interval must be at least 1ms"));
+	}
+
+	@Test
+	void theInMemoryStoresSweepingThreadEndsWithTheContext() throws InterruptedException {
+		AtomicReference<String> sweeper = new AtomicReference<>();
+		this.runner.withPropertyValues("idempotent.store.type=in-memory").run((context) -> {
+			InMemoryIdempotencyStore store = context.getBean(InMemoryIdempotencyStore.class);
+			sweeper.set("idempotent-memory-sweep-" + Integer.toHexString(System.identityHashCode(store)));
+			assertThat(isAlive(sweeper.get())).as("the store sweeps on a thread of its own").isTrue();
+		});
+		Poll.until("the sweeping thread ended with the context", () -> !isAlive(sweeper.get()));
+	}
+
+	private static boolean isAlive(String threadName) {
+		return Thread.getAllStackTraces().keySet().stream().anyMatch((thread) -> thread.getName().equals(threadName));
+	}
+
+	@Test
 	void disabledRegistersNothing() {
 		this.runner.withPropertyValues("idempotent.enabled=false").run((context) -> {
 			assertThat(context).doesNotHaveBean(IdempotencyEngine.class)
@@ -167,6 +238,21 @@ class IdempotencyAutoConfigurationTests {
 			assertThat(store.getAnnotation(ConditionalOnMissingBean.class).value()).containsExactly(IdempotencyStore.class);
 		}
 		assertThat(unconditional).isEmpty();
+	}
+
+	static class Counter {
+
+		private final AtomicInteger runs = new AtomicInteger();
+
+		@Idempotent(key = "#key")
+		public int count(String key) {
+			return this.runs.incrementAndGet();
+		}
+
+		public int runs() {
+			return this.runs.get();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
