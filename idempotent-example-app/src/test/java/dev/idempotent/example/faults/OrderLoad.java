@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A steady load of concurrent clients placing orders on the example service, each behaving as a real
  * client does: it sends orders under fresh idempotency keys, retries a key that was refused (503, 409
- * or a broken connection) once the answer's {@code Retry-After} has passed, and now and then sends a
+ * in progress or a broken connection) once the answer's {@code Retry-After} has passed, takes a 409
+ * replay-unavailable as final, and now and then sends a
  * key that succeeded again, a duplicate that must be replayed. Every attempt is recorded with its
  * timing, so a test can say what each phase of a fault answered; an order's SKU is its key, so the
  * orders the service holds can be matched to the keys that ran them.
@@ -147,6 +148,10 @@ final class OrderLoad implements AutoCloseable {
 					if (succeededKeys.add(key)) {
 						succeeded.add(key);
 					}
+				}
+				else if (attempt.isReplayUnavailable()) {
+					// Final: the order ran, but its answer was not kept. A client does not retry it.
+					refused.remove(key);
 				}
 				else {
 					refused.put(key, attempt.end() + TimeUnit.SECONDS.toNanos(attempt.retryAfterSeconds()));
@@ -265,7 +270,8 @@ final class OrderLoad implements AutoCloseable {
 	/**
 	 * Checks what the clients were answered against what the service did, on the instances whose
 	 * orders can be seen (a killed instance's orders die with it), and tallies both. Every answer is a
-	 * 201, a 409 in progress, a 503 storage unavailable, or (from a stopped target only) no answer. Each
+	 * 201, a 409 in progress or replay-unavailable, a 503 storage unavailable, or (from a stopped target
+	 * only) no answer. Each
 	 * key ran at most once and was answered as new at most once; every order ran on a visible instance
 	 * answered its client with a fresh 201 carrying its id; every 201 for a key, replays included,
 	 * carries the same order.
@@ -327,7 +333,8 @@ final class OrderLoad implements AutoCloseable {
 		int executions = executed.values().stream().mapToInt(List::size).sum();
 		return new Tally(this.name, this.threads, Duration.ofNanos(this.stoppedAt - this.startedAt), all.size(),
 				byKey.size(), executions, count(all, Attempt::isFresh), count(all, Attempt::isReplay),
-				count(all, (attempt) -> attempt.status() == 409), count(all, (attempt) -> attempt.status() == 503),
+				count(all, Attempt::isInProgress), count(all, Attempt::isReplayUnavailable),
+				count(all, (attempt) -> attempt.status() == 503),
 				count(all, (attempt) -> attempt.status() == 0), lost.size(), ranTwice.size());
 	}
 
@@ -354,6 +361,8 @@ final class OrderLoad implements AutoCloseable {
 		static final String IN_PROGRESS = "urn:idempotent:problem:request-in-progress";
 
 		static final String STORAGE_UNAVAILABLE = "urn:idempotent:problem:storage-unavailable";
+
+		static final String REPLAY_UNAVAILABLE = "urn:idempotent:problem:replay-unavailable";
 
 		static Attempt inFlight(String key, int target, long start) {
 			return new Attempt(key, target, start, start, 0, false, null, null, 0);
@@ -395,8 +404,13 @@ final class OrderLoad implements AutoCloseable {
 			return this.status == 409 && IN_PROGRESS.equals(this.problem);
 		}
 
+		boolean isReplayUnavailable() {
+			return this.status == 409 && REPLAY_UNAVAILABLE.equals(this.problem);
+		}
+
 		boolean isExpected() {
-			return (this.status == 201 && this.orderId != null) || isInProgress() || isRefused();
+			return (this.status == 201 && this.orderId != null) || isInProgress() || isRefused()
+					|| isReplayUnavailable();
 		}
 
 		Duration latency() {
@@ -417,22 +431,24 @@ final class OrderLoad implements AutoCloseable {
 	 * @param fresh the 201s answered as new
 	 * @param replays the 201s replayed
 	 * @param inProgress the 409s: a claim still held
+	 * @param replayUnavailable the 409s: completed, but the outcome was not kept
 	 * @param refused the 503s
 	 * @param broken the requests whose connection broke
 	 * @param lost the keys answered 201 whose order is missing
 	 * @param ranTwice the keys run more than once
 	 */
 	record Tally(String fault, int threads, Duration duration, int requests, int keys, int executions, int fresh,
-			int replays, int inProgress, int refused, int broken, int lost, int ranTwice) {
+			int replays, int inProgress, int replayUnavailable, int refused, int broken, int lost, int ranTwice) {
 
 		/** Logs the summary line, with what else the fault measured, and appends it to a report file. */
 		void report(String details) {
 			String line = String.format(Locale.ROOT,
 					"%s: %d threads for %.1f s, %d requests on %d keys: %d executions, %d 201 new, %d 201 replayed, "
-							+ "%d 409 in progress, %d 503, %d connections broken, %d lost, %d run twice; %s",
+							+ "%d 409 in progress, %d 409 replay-unavailable, %d 503, %d connections broken, %d lost, "
+							+ "%d run twice; %s",
 					this.fault, this.threads, this.duration.toMillis() / 1000.0, this.requests, this.keys,
-					this.executions, this.fresh, this.replays, this.inProgress, this.refused, this.broken, this.lost,
-					this.ranTwice, details);
+					this.executions, this.fresh, this.replays, this.inProgress, this.replayUnavailable, this.refused,
+					this.broken, this.lost, this.ranTwice, details);
 			logger.info("Fault injection: {}", line);
 			try {
 				Files.createDirectories(REPORT.getParent());
