@@ -1,7 +1,5 @@
 package dev.idempotent.spring.transaction;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.test.ConcurrentCallers;
+import dev.idempotent.test.servers.HttpExchange;
 import dev.idempotent.test.servers.TestDatabase;
 import dev.idempotent.test.servers.TestRedis;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,16 +204,7 @@ class CommitFailsUnderLoadTest {
 			.header("Idempotency-Key", key)
 			.POST(HttpRequest.BodyPublishers.ofString("{\"orderId\":\"" + orderId + "\"}"))
 			.build();
-		try {
-			return this.client.send(request, HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return HttpExchange.send(this.client, request);
 	}
 
 	private static final class Tally {

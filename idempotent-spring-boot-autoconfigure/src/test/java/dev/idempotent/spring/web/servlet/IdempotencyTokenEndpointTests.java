@@ -1,7 +1,5 @@
 package dev.idempotent.spring.web.servlet;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +15,7 @@ import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.spring.IdempotencyCallerResolver;
 import dev.idempotent.spring.IdempotencyTokenOperations;
 import dev.idempotent.spring.Idempotent;
+import dev.idempotent.test.servers.HttpExchange;
 import dev.idempotent.test.servers.TestRedis;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -169,16 +168,7 @@ class IdempotencyTokenEndpointTests {
 		if (key != null) {
 			request.header("Idempotency-Key", key);
 		}
-		try {
-			return this.client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return HttpExchange.send(this.client, request.build());
 	}
 
 	@SpringBootConfiguration

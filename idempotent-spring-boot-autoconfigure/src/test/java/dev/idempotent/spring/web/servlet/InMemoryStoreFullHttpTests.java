@@ -1,7 +1,5 @@
 package dev.idempotent.spring.web.servlet;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.core.store.InMemoryIdempotencyStore;
 import dev.idempotent.spring.Idempotent;
+import dev.idempotent.test.servers.HttpExchange;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -81,16 +80,7 @@ class InMemoryStoreFullHttpTests {
 			.header("Idempotency-Key", key)
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build();
-		try {
-			return this.client.send(request, HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return HttpExchange.send(this.client, request);
 	}
 
 	@SpringBootConfiguration
