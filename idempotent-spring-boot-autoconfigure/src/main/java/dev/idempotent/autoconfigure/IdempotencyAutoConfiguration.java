@@ -194,8 +194,9 @@ public final class IdempotencyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	IdempotenceService idempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
-			IdempotencyTokenOperations tokenOperations) {
-		return new IdempotenceService(engine, callers, tokenOperations);
+			IdempotencyTokenOperations tokenOperations, IdempotencyProperties properties, JsonOutcomeCodecFactory codecs,
+			IdempotencyObservations observations) {
+		return new IdempotenceService(engine, callers, tokenOperations, properties.toDefaults(), codecs, observations);
 	}
 
 }

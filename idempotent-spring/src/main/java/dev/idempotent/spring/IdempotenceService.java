@@ -1,15 +1,28 @@
 package dev.idempotent.spring;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.core.ExceptionPolicy;
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyLease;
+import dev.idempotent.core.IdempotencyPolicy;
 import dev.idempotent.core.IssuedToken;
+import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.core.UnknownTokenOperationException;
 import dev.idempotent.core.store.IdempotencyRecord;
+import dev.idempotent.spring.codec.JsonOutcomeCodecFactory;
+import dev.idempotent.spring.interceptor.IdempotencyDefaults;
+import dev.idempotent.spring.observation.IdempotencyObservations;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.core.ResolvableType;
 
 /**
  * Lets business code and operators release and inspect idempotency keys.
@@ -19,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * recorded as completed, whatever it returns. A business failure keeps the key: do not delete it.
  * Outside a call, name the operation (and caller) to repair or inspect a record.
  * <p>
- * It also issues the one-time tokens that {@link Idempotent#token()} operations take as keys.
+ * It also issues the one-time tokens that {@link Idempotent#token()} operations take as keys, and runs
+ * work at most once per key where there is no annotated method to call ({@link #execute}).
  */
 public class IdempotenceService {
 
@@ -28,6 +42,14 @@ public class IdempotenceService {
 	private final IdempotencyCallerResolver callers;
 
 	private final @Nullable IdempotencyTokenOperations tokenOperations;
+
+	private final IdempotencyDefaults defaults;
+
+	private final JsonOutcomeCodecFactory codecs;
+
+	private final IdempotencyObservations observations;
+
+	private final ExceptionPolicy exceptions;
 
 	/**
 	 * A service that issues tokens for any operation, to the caller Spring Security knows (anonymous
@@ -39,15 +61,117 @@ public class IdempotenceService {
 	}
 
 	/**
+	 * A service whose {@link #execute} calls get {@link IdempotencyDefaults#STANDARD} and go unobserved.
 	 * @param engine the engine of the {@link Idempotent} calls
-	 * @param callers names the caller a token is issued to
+	 * @param callers names the caller a token is issued to, and the caller of an {@link #execute} call
 	 * @param tokenOperations the operations tokens are issued for, or {@code null} for any
 	 */
 	public IdempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
 			@Nullable IdempotencyTokenOperations tokenOperations) {
+		this(engine, callers, tokenOperations, IdempotencyDefaults.STANDARD,
+				new JsonOutcomeCodecFactory(JsonMapper.builder().build()),
+				new IdempotencyObservations(ObservationRegistry.NOOP, null));
+	}
+
+	/**
+	 * @param engine the engine of the {@link Idempotent} calls
+	 * @param callers names the caller a token is issued to, and the caller of an {@link #execute} call
+	 * @param tokenOperations the operations tokens are issued for, or {@code null} for any
+	 * @param defaults the lease, retention and kept failures of an {@link #execute} call, as an
+	 * annotation that says nothing gets them
+	 * @param codecs writes and reads the outcomes of {@link #execute} calls
+	 * @param observations observes {@link #execute} calls as it does annotated ones
+	 */
+	public IdempotenceService(IdempotencyEngine engine, IdempotencyCallerResolver callers,
+			@Nullable IdempotencyTokenOperations tokenOperations, IdempotencyDefaults defaults,
+			JsonOutcomeCodecFactory codecs, IdempotencyObservations observations) {
 		this.engine = engine;
 		this.callers = callers;
 		this.tokenOperations = tokenOperations;
+		this.defaults = defaults;
+		this.codecs = codecs;
+		this.observations = observations;
+		this.exceptions = new ExceptionPolicy(defaults.keepOn(), defaults.releaseOn());
+	}
+
+	/**
+	 * Runs work at most once for a key, as an {@link Idempotent} method with {@code REPLAY} and the
+	 * configured defaults would: for code paths that have no annotated method to call (a batch loop,
+	 * a scheduled job, a gRPC handler). The key is claimed in the store; the work runs and its result
+	 * is stored, or a duplicate gets the stored result (read back as {@code type}) without running it.
+	 * The claim is scoped to the operation and to the current caller ({@link IdempotencyCallerResolver}).
+	 * An exception the defaults keep ({@code idempotent.keep-on}) is stored and thrown again to every
+	 * duplicate; any other releases the key, so a retry runs. Observed and counted as the annotation's
+	 * calls are.
+	 * @param operation names the kind of work: keys are scoped to it, and metrics tagged with it
+	 * @param key the idempotency key
+	 * @param type the type of the result, as a duplicate reads it back
+	 * @param work the work; it may throw unchecked exceptions
+	 * @return the fresh result, or the first call's result for a duplicate
+	 * @throws dev.idempotent.core.MissingIdempotencyKeyException if the key is {@code null}
+	 * @throws dev.idempotent.core.InvalidIdempotencyKeyException if the key is malformed
+	 * @throws dev.idempotent.core.IdempotencyStorageUnavailableException if the store failed; the work
+	 * did not run
+	 * @throws dev.idempotent.core.RequestInProgressException if a call with this key is still running
+	 * @throws dev.idempotent.core.ReplayUnavailableException if a call with this key completed but its
+	 * result was not kept
+	 */
+	public <T> @Nullable T execute(String operation, @Nullable String key, Class<T> type,
+			Supplier<? extends @Nullable T> work) {
+		return execute(operation, key, null, type, work);
+	}
+
+	/**
+	 * Like {@link #execute(String, String, Class, Supplier)}, with a fingerprint of the request: a
+	 * duplicate whose fingerprint differs is refused
+	 * ({@link dev.idempotent.core.IdempotencyKeyReusedException}) and nothing runs.
+	 * @param fingerprint identifies what the key was sent with (a digest of the request), or
+	 * {@code null} not to check
+	 */
+	public <T> @Nullable T execute(String operation, @Nullable String key, @Nullable String fingerprint,
+			Class<T> type, Supplier<? extends @Nullable T> work) {
+		Objects.requireNonNull(operation, "operation");
+		Objects.requireNonNull(type, "type");
+		Objects.requireNonNull(work, "work");
+		if (this.defaults.lease().compareTo(this.defaults.minimumLease()) < 0) {
+			throw new IllegalStateException("idempotent.lease of " + this.defaults.lease() + " is shorter than "
+					+ "three times idempotent.store.timeout (" + this.defaults.storeTimeout() + ")");
+		}
+		IdempotencyPolicy policy = new IdempotencyPolicy(DuplicatePolicy.REPLAY, this.defaults.lease(),
+				this.defaults.retention(), Duration.ZERO, this.exceptions);
+		OutcomeCodec<Object> codec = this.codecs.forType(ResolvableType.forClass(type), this.exceptions,
+				type.getClassLoader());
+		try {
+			Object result = this.observations.observe(operation, () -> {
+				IdempotencyCall call = new IdempotencyCall(operation, key, this.callers.resolveCaller(), null,
+						fingerprint, policy);
+				return this.engine.execute(call, codec, work::get).getOrThrow();
+			});
+			return type.cast(result);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			// A Supplier throws no checked exception, and the library throws none.
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Runs work that returns nothing at most once for a key; see
+	 * {@link #execute(String, String, Class, Supplier)}.
+	 * @return {@code true} if the work ran now, {@code false} if a call with this key had run it before
+	 */
+	public boolean execute(String operation, @Nullable String key, Runnable work) {
+		Objects.requireNonNull(work, "work");
+		boolean[] ran = new boolean[1];
+		execute(operation, key, null, Boolean.class, () -> {
+			work.run();
+			ran[0] = true;
+			return Boolean.TRUE;
+		});
+		return ran[0];
 	}
 
 	/**

@@ -60,8 +60,20 @@ public class JsonOutcomeCodecFactory {
 
 	/** The codec for a method's declared return type, which rebuilds the failures the policy keeps. */
 	public OutcomeCodec<Object> forMethod(Method method, ExceptionPolicy exceptions) {
-		ResolvableType returnType = ResolvableType.forMethodReturnType(method);
-		Failures failures = new Failures(exceptions.keepOn(), method.getDeclaringClass().getClassLoader());
+		return forType(ResolvableType.forMethodReturnType(method), exceptions,
+				method.getDeclaringClass().getClassLoader());
+	}
+
+	/**
+	 * The codec for values of a type, which rebuilds the failures the policy keeps.
+	 * @param type the type of the values, as a duplicate reads them back
+	 * @param exceptions which failures are kept, and so rebuilt
+	 * @param classLoader loads the kept failures' classes
+	 */
+	public OutcomeCodec<Object> forType(ResolvableType type, ExceptionPolicy exceptions,
+			@Nullable ClassLoader classLoader) {
+		ResolvableType returnType = type;
+		Failures failures = new Failures(exceptions.keepOn(), classLoader);
 		if (WEB_PRESENT && ResponseEntity.class.isAssignableFrom(returnType.toClass())) {
 			ResolvableType bodyType = returnType.as(ResponseEntity.class).getGeneric(0);
 			return new ResponseEntityCodec(this.jsonMapper, failures, values(bodyType));
