@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the client side: idempotency keys on the HTTP clients Boot builds.
+ */
+@NullMarked
+package dev.idempotent.autoconfigure.client;
+
+import org.jspecify.annotations.NullMarked;
