@@ -1,3 +1,16 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
 package dev.idempotent.core.store;
 
 import java.time.Duration;
@@ -7,7 +20,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The storage SPI: a handful of atomic primitives on one storage key each. A store never decides
- * policy; {@link IdempotencyEngine} does.
+ * policy; {@link dev.idempotent.core.IdempotencyEngine} does.
  * <p>
  * Every write carries a time to live, so nothing lives forever: an {@link RecordState#IN_PROGRESS}
  * record lives for its lease, a {@link RecordState#COMPLETED} one for its retention. Every write
@@ -15,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * record that somebody else now holds.
  * <p>
  * A store signals a storage failure by throwing any {@link RuntimeException}; the engine turns it
- * into {@link IdempotencyStorageUnavailableException} and fails closed.
+ * into {@link dev.idempotent.core.IdempotencyStorageUnavailableException} and fails closed.
  * <h2>One-time tokens</h2>
  * An operation may require its key to be a token issued beforehand. A live token sits under the
  * storage key its call will claim, so issuing, consuming and restoring it each touch that one key:
