@@ -16,6 +16,8 @@ package dev.idempotent.test.servers;
 import java.time.Duration;
 import java.util.UUID;
 
+import org.awaitility.Awaitility;
+
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -36,23 +38,11 @@ public final class RedisTime {
 	public static void elapse(StringRedisTemplate redis, Duration duration) {
 		String probe = "test:clock-probe:" + UUID.randomUUID();
 		redis.opsForValue().set(probe, "1", duration);
-		long deadline = System.nanoTime() + duration.plusSeconds(10).toNanos();
-		while (Boolean.TRUE.equals(redis.hasKey(probe))) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("Redis did not expire a key with a TTL of " + duration + " in time");
-			}
-			pause();
-		}
-	}
-
-	private static void pause() {
-		try {
-			Thread.sleep(POLL.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		Awaitility.await("Redis expires a key with a TTL of " + duration)
+			.atMost(duration.plusSeconds(10))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(POLL)
+			.until(() -> !Boolean.TRUE.equals(redis.hasKey(probe)));
 	}
 
 }
