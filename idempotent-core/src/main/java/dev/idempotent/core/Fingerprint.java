@@ -14,13 +14,21 @@
 package dev.idempotent.core;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A SHA-256 over a sequence of parts, each prefixed with its length, so that ("ab", "c") and
- * ("a", "bc") never digest alike. Used for request fingerprints and storage keys.
+ * ("a", "bc") never digest alike. Used for request fingerprints and storage keys. Made with a secret
+ * ({@link #Fingerprint(byte[])}), it is an HMAC-SHA256 instead: whoever reads the store without the
+ * secret cannot test a guess of the parts against it.
  * <p>
  * Not thread-safe; one instance digests one sequence.
  */
@@ -28,15 +36,41 @@ public final class Fingerprint {
 
 	private static final HexFormat HEX = HexFormat.of();
 
-	private final MessageDigest digest;
+	private final Consumer<byte[]> update;
 
+	private final Supplier<byte[]> finish;
+
+	/** A plain SHA-256. */
 	public Fingerprint() {
+		MessageDigest digest;
 		try {
-			this.digest = MessageDigest.getInstance("SHA-256");
+			digest = MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("Every Java platform provides SHA-256", ex);
 		}
+		this.update = digest::update;
+		this.finish = digest::digest;
+	}
+
+	/**
+	 * An HMAC-SHA256 keyed with a secret.
+	 * @param secret the key; never empty
+	 */
+	public Fingerprint(byte[] secret) {
+		if (secret.length == 0) {
+			throw new IllegalArgumentException("An HMAC secret must not be empty");
+		}
+		Mac mac;
+		try {
+			mac = Mac.getInstance("HmacSHA256");
+			mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException("Every Java platform provides HmacSHA256", ex);
+		}
+		this.update = mac::update;
+		this.finish = mac::doFinal;
 	}
 
 	/** Adds a part: its UTF-8 bytes. */
@@ -46,14 +80,14 @@ public final class Fingerprint {
 
 	/** Adds a part. */
 	public Fingerprint add(byte[] part) {
-		this.digest.update((part.length + ":").getBytes(StandardCharsets.US_ASCII));
-		this.digest.update(part);
+		this.update.accept((part.length + ":").getBytes(StandardCharsets.US_ASCII));
+		this.update.accept(part);
 		return this;
 	}
 
 	/** The digest of the parts added, as 64 lower-case hex digits. Ends this fingerprint. */
 	public String toHex() {
-		return HEX.formatHex(this.digest.digest());
+		return HEX.formatHex(this.finish.get());
 	}
 
 }

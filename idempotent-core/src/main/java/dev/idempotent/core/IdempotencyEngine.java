@@ -75,6 +75,8 @@ public final class IdempotencyEngine {
 
 	private final OutcomeEncoder outcomes;
 
+	private final OutcomeEncryption encryption;
+
 	private final IdempotencyTokens tokens;
 
 	private final IdempotencyRecords records;
@@ -91,17 +93,19 @@ public final class IdempotencyEngine {
 	 */
 	public IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock) {
 		this(store, keys, clock, null, DEFAULT_MAX_OUTCOME_SIZE, DEFAULT_TOKEN_TTL, IdempotencyListener.NONE,
-				TransactionBoundary.NONE);
+				TransactionBoundary.NONE, OutcomeRedactor.NONE, OutcomeEncryption.NONE);
 	}
 
 	private IdempotencyEngine(IdempotencyStore store, IdempotencyKeys keys, Clock clock,
 			@Nullable LeaseRenewer leaseRenewer, int maxOutcomeSize, Duration tokenTtl,
-			IdempotencyListener listener, TransactionBoundary transactions) {
+			IdempotencyListener listener, TransactionBoundary transactions, OutcomeRedactor redactor,
+			OutcomeEncryption encryption) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.keys = Objects.requireNonNull(keys, "keys");
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.leaseRenewer = leaseRenewer;
-		this.outcomes = new OutcomeEncoder(maxOutcomeSize);
+		this.encryption = Objects.requireNonNull(encryption, "encryption");
+		this.outcomes = new OutcomeEncoder(maxOutcomeSize, Objects.requireNonNull(redactor, "redactor"), encryption);
 		this.tokens = new IdempotencyTokens(store, keys, clock, tokenTtl);
 		this.records = new IdempotencyRecords(store, keys);
 		this.listener = Objects.requireNonNull(listener, "listener");
@@ -144,13 +148,14 @@ public final class IdempotencyEngine {
 						+ "scope: a token names one call already, and is issued without a scope");
 			}
 			storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
-			claimed = claim(call, storageKey, owner);
+			String fingerprint = this.keys.storedFingerprint(call.fingerprint());
+			claimed = claim(call, storageKey, fingerprint, owner);
 			ClaimResult claim = claimed.result();
 			if (claim.isNoLiveToken()) {
 				throw new InvalidIdempotencyTokenException();
 			}
 			if (!claim.isAcquired()) {
-				Execution<T> replay = answerDuplicate(call, key, codec, claim.existing());
+				Execution<T> replay = answerDuplicate(call, key, storageKey, fingerprint, codec, claim.existing());
 				notifyListener(call, CallOutcome.REPLAYED);
 				return replay;
 			}
@@ -283,17 +288,17 @@ public final class IdempotencyEngine {
 	}
 
 	// Claims the key; a duplicate of a running call may wait for it to finish (or to free the key).
-	private Claimed claim(IdempotencyCall call, String storageKey, String owner) {
+	private Claimed claim(IdempotencyCall call, String storageKey, @Nullable String fingerprint, String owner) {
 		Duration wait = call.policy().awaitCompletion();
 		long deadline = System.nanoTime() + wait.toNanos();
 		long pause = FIRST_POLL_MILLIS;
 		while (true) {
 			long sent = System.nanoTime();
 			ClaimResult claim = Storage.call(() -> call.policy().tokenRequired()
-					? this.store.tryClaimToken(storageKey, owner, call.fingerprint(), call.policy().lease())
-					: this.store.tryClaim(storageKey, owner, call.fingerprint(), call.policy().lease()));
+					? this.store.tryClaimToken(storageKey, owner, fingerprint, call.policy().lease())
+					: this.store.tryClaim(storageKey, owner, fingerprint, call.policy().lease()));
 			if (claim.isAcquired() || claim.isNoLiveToken() || claim.existing().isCompleted()
-					|| isReused(call, claim.existing())) {
+					|| isReused(fingerprint, claim.existing())) {
 				return new Claimed(claim, sent);
 			}
 			long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -311,14 +316,13 @@ public final class IdempotencyEngine {
 		}
 	}
 
-	private static boolean isReused(IdempotencyCall call, IdempotencyRecord existing) {
-		return call.fingerprint() != null && existing.fingerprint() != null
-				&& !call.fingerprint().equals(existing.fingerprint());
+	private static boolean isReused(@Nullable String fingerprint, IdempotencyRecord existing) {
+		return fingerprint != null && existing.fingerprint() != null && !fingerprint.equals(existing.fingerprint());
 	}
 
-	private <T> Execution<T> answerDuplicate(IdempotencyCall call, String key, OutcomeCodec<T> codec,
-			IdempotencyRecord existing) {
-		if (isReused(call, existing)) {
+	private <T> Execution<T> answerDuplicate(IdempotencyCall call, String key, String storageKey,
+			@Nullable String fingerprint, OutcomeCodec<T> codec, IdempotencyRecord existing) {
+		if (isReused(fingerprint, existing)) {
 			throw new IdempotencyKeyReusedException();
 		}
 		if (!existing.isCompleted()) {
@@ -333,9 +337,10 @@ public final class IdempotencyEngine {
 					+ "duplicate is refused [operation={}, key={}]", call.operation(), key);
 			throw new ReplayUnavailableException();
 		}
+		String encoded = decrypt(call, key, storageKey, stored);
 		Outcome<T> outcome;
 		try {
-			outcome = codec.decode(stored);
+			outcome = codec.decode(encoded);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("The stored outcome of an idempotent call cannot be read back, so its duplicate is refused "
@@ -348,6 +353,23 @@ public final class IdempotencyEngine {
 			throw new ReplayUnavailableException();
 		}
 		return Execution.replayOf(outcome);
+	}
+
+	// A stored outcome that cannot be decrypted for good refuses the duplicate; a passing failure is an outage.
+	private String decrypt(IdempotencyCall call, String key, String storageKey, String stored) {
+		try {
+			return this.encryption.decrypt(storageKey, stored);
+		}
+		catch (OutcomeDecryptionException ex) {
+			logger.error("The stored outcome of an idempotent call cannot be decrypted ({}{}), so its duplicate is "
+					+ "refused and the call is not run again [operation={}, key={}, storageKey={}]", ex.getReason(),
+					(ex.getKeyId() != null) ? ", key id " + ex.getKeyId() : "", call.operation(), key, storageKey,
+					ex);
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new IdempotencyStorageUnavailableException(Storage.MIN_RETRY_AFTER, ex);
+		}
 	}
 
 	private Duration retryAfter(IdempotencyRecord existing) {
@@ -377,7 +399,7 @@ public final class IdempotencyEngine {
 				return true;
 			}
 			IdempotencyCall call = active.call;
-			String stored = this.outcomes.encode(call, active.key, codec, outcome);
+			String stored = this.outcomes.encode(call, active.key, active.storageKey, codec, outcome);
 			boolean joined = joinsTransaction(active);
 			return completeWhileHeld(active, !joined, () -> (ending == Ending.KEEP_FAILURE)
 					? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
@@ -581,6 +603,10 @@ public final class IdempotencyEngine {
 
 		private TransactionBoundary transactions = TransactionBoundary.NONE;
 
+		private OutcomeRedactor redactor = OutcomeRedactor.NONE;
+
+		private OutcomeEncryption encryption = OutcomeEncryption.NONE;
+
 		private Builder(IdempotencyStore store) {
 			this.store = Objects.requireNonNull(store, "store");
 		}
@@ -607,7 +633,7 @@ public final class IdempotencyEngine {
 		}
 
 		/**
-		 * The largest encoded outcome kept, in UTF-8 bytes. A larger one is not stored: the call is
+		 * The largest encoded (and encrypted) outcome kept, in UTF-8 bytes. A larger one is not stored: the call is
 		 * completed without it, and its duplicates get {@link ReplayUnavailableException}.
 		 */
 		public Builder maxOutcomeSize(int maxOutcomeSize) {
@@ -644,9 +670,27 @@ public final class IdempotencyEngine {
 			return this;
 		}
 
+		/**
+		 * Decides what of each outcome is stored for its duplicates; default {@link OutcomeRedactor#NONE},
+		 * which stores it whole.
+		 */
+		public Builder redactor(OutcomeRedactor redactor) {
+			this.redactor = Objects.requireNonNull(redactor, "redactor");
+			return this;
+		}
+
+		/**
+		 * Encrypts outcomes before the store keeps them; default {@link OutcomeEncryption#NONE}. The
+		 * {@linkplain #maxOutcomeSize(int) size limit} applies to the encrypted text.
+		 */
+		public Builder encryption(OutcomeEncryption encryption) {
+			this.encryption = Objects.requireNonNull(encryption, "encryption");
+			return this;
+		}
+
 		public IdempotencyEngine build() {
 			return new IdempotencyEngine(this.store, this.keys, this.clock, this.leaseRenewer, this.maxOutcomeSize,
-					this.tokenTtl, this.listener, this.transactions);
+					this.tokenTtl, this.listener, this.transactions, this.redactor, this.encryption);
 		}
 
 	}

@@ -13,28 +13,55 @@
  */
 package dev.idempotent.core;
 
+import java.util.Arrays;
+
 import org.jspecify.annotations.Nullable;
 
 /**
  * Client key validation and storage key construction. Validation runs before any storage access, so
- * a rejected key stores nothing.
+ * a rejected key stores nothing. With a secret, the client key's hash in the storage key and the
+ * fingerprint a record keeps are HMAC-SHA256s keyed with it: whoever reads the store cannot test a
+ * guess of a key or of a request against them.
  */
 public final class IdempotencyKeys {
+
+	/** The shortest secret accepted: 32 bytes, as many as the HMAC-SHA256 output. */
+	public static final int MIN_SECRET_BYTES = 32;
 
 	private final String keyPrefix;
 
 	private final int maxKeyLength;
 
+	private final byte @Nullable [] secret;
+
 	/**
+	 * Keys whose hashes are plain SHA-256s.
 	 * @param keyPrefix prepended to every storage key, e.g. {@code "idempotency:"}
 	 * @param maxKeyLength the longest client key accepted, in characters
 	 */
 	public IdempotencyKeys(String keyPrefix, int maxKeyLength) {
+		this(keyPrefix, maxKeyLength, null);
+	}
+
+	/**
+	 * Keys whose hashes, and the fingerprints records keep, are HMAC-SHA256s keyed with a secret.
+	 * Another secret makes other storage keys: records written under the old one are not found.
+	 * @param keyPrefix prepended to every storage key, e.g. {@code "idempotency:"}
+	 * @param maxKeyLength the longest client key accepted, in characters
+	 * @param secret the HMAC key, or {@code null} for plain SHA-256s; at least {@value #MIN_SECRET_BYTES}
+	 * bytes
+	 */
+	public IdempotencyKeys(String keyPrefix, int maxKeyLength, byte @Nullable [] secret) {
 		if (maxKeyLength < 1) {
 			throw new IllegalArgumentException("maxKeyLength must be at least 1, was " + maxKeyLength);
 		}
+		if (secret != null && secret.length < MIN_SECRET_BYTES) {
+			throw new IllegalArgumentException("The key secret must have at least " + MIN_SECRET_BYTES
+					+ " bytes, had " + secret.length);
+		}
 		this.keyPrefix = keyPrefix;
 		this.maxKeyLength = maxKeyLength;
+		this.secret = (secret != null) ? Arrays.copyOf(secret, secret.length) : null;
 	}
 
 	/**
@@ -107,8 +134,8 @@ public final class IdempotencyKeys {
 	}
 
 	/**
-	 * Builds the storage key: prefix, operation, then a SHA-256 over the scope, the caller and the
-	 * client key. Two callers (or two scopes, such as tenants) sending the same key get two records;
+	 * Builds the storage key: prefix, operation, then a SHA-256 (an HMAC-SHA256 with a secret) over the
+	 * scope, the caller and the client key. Two callers (or two scopes, such as tenants) sending the same key get two records;
 	 * the client key never reaches the store in clear.
 	 * @param operation the operation scope
 	 * @param caller the caller scope (an authenticated principal), or {@code null}
@@ -117,13 +144,29 @@ public final class IdempotencyKeys {
 	 */
 	public String storageKey(String operation, @Nullable String caller, @Nullable String scope,
 			String normalizedKey) {
-		Fingerprint digest = new Fingerprint();
+		Fingerprint digest = newDigest();
 		if (scope != null) {
 			// Parts are length-prefixed, so four parts never digest like the two of an unscoped key.
 			digest.add("scope").add(scope);
 		}
 		digest.add((caller != null) ? caller : "").add(normalizedKey);
 		return this.keyPrefix + operation + ":" + digest.toHex();
+	}
+
+	/**
+	 * The fingerprint a record keeps for a call's fingerprint: the same without a secret, else an
+	 * HMAC-SHA256 of it, so that the stored value cannot be tested against a guessed request.
+	 * @param fingerprint the call's fingerprint, or {@code null} when the call has none
+	 */
+	public @Nullable String storedFingerprint(@Nullable String fingerprint) {
+		if (fingerprint == null || this.secret == null) {
+			return fingerprint;
+		}
+		return newDigest().add("fingerprint").add(fingerprint).toHex();
+	}
+
+	private Fingerprint newDigest() {
+		return (this.secret != null) ? new Fingerprint(this.secret) : new Fingerprint();
 	}
 
 }

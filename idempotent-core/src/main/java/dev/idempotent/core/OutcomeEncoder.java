@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a call's outcome for the store, up to a size. An outcome that is too large or cannot be
- * written is replaced by a marker, so a duplicate is refused rather than run again.
+ * Writes a call's outcome for the store: what the {@link OutcomeRedactor} keeps of it, encoded by its
+ * codec and encrypted by the {@link OutcomeEncryption}, up to a size. An outcome that is too large or
+ * cannot be written is replaced by a marker, so a duplicate is refused rather than run again.
  */
 final class OutcomeEncoder {
 
@@ -26,14 +27,22 @@ final class OutcomeEncoder {
 
 	private final int maxOutcomeSize;
 
-	OutcomeEncoder(int maxOutcomeSize) {
+	private final OutcomeRedactor redactor;
+
+	private final OutcomeEncryption encryption;
+
+	OutcomeEncoder(int maxOutcomeSize, OutcomeRedactor redactor, OutcomeEncryption encryption) {
 		this.maxOutcomeSize = maxOutcomeSize;
+		this.redactor = redactor;
+		this.encryption = encryption;
 	}
 
-	<T> String encode(IdempotencyCall call, String key, OutcomeCodec<T> codec, Outcome<T> outcome) {
+	<T> String encode(IdempotencyCall call, String key, String storageKey, OutcomeCodec<T> codec,
+			Outcome<T> outcome) {
 		String reason;
 		try {
-			String stored = codec.encode(outcome);
+			Outcome<T> kept = redact(call, outcome);
+			String stored = this.encryption.encrypt(storageKey, codec.encode(kept));
 			int size = utf8Length(stored);
 			if (size <= this.maxOutcomeSize) {
 				return stored;
@@ -43,11 +52,32 @@ final class OutcomeEncoder {
 					+ "[operation={}, key={}]", reason, call.operation(), key);
 		}
 		catch (RuntimeException ex) {
-			reason = "outcome could not be encoded: " + ex;
-			logger.error("The outcome of an idempotent call could not be encoded, so it is not kept; its "
-					+ "duplicates will be refused [operation={}, key={}]", call.operation(), key, ex);
+			reason = "outcome could not be redacted, encoded or encrypted: " + ex;
+			logger.error("The outcome of an idempotent call could not be redacted, encoded or encrypted, so it is "
+					+ "not kept; its duplicates will be refused [operation={}, key={}]", call.operation(), key, ex);
 		}
-		return codec.encode(Outcome.unavailable(reason));
+		String marker = codec.encode(Outcome.unavailable(reason));
+		try {
+			return this.encryption.encrypt(storageKey, marker);
+		}
+		catch (RuntimeException ex) {
+			// The marker holds nothing of the outcome: kept in clear, it still refuses the duplicates.
+			return marker;
+		}
+	}
+
+	// The redactor sees what the call returned or threw; a marker is stored as it is.
+	@SuppressWarnings("unchecked")
+	private <T> Outcome<T> redact(IdempotencyCall call, Outcome<T> outcome) {
+		if (outcome instanceof Outcome.Unavailable<T>) {
+			return outcome;
+		}
+		Outcome<?> kept = this.redactor.redact(call, outcome);
+		if (kept == null) {
+			throw new IllegalStateException("The OutcomeRedactor returned null; return Outcome.unavailable(reason) "
+					+ "to store nothing of an outcome");
+		}
+		return (Outcome<T>) kept;
 	}
 
 	private static int utf8Length(String text) {

@@ -13,6 +13,8 @@
  */
 package dev.idempotent.core;
 
+import java.nio.charset.StandardCharsets;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,6 +83,32 @@ class IdempotencyKeysTest {
 			.isNotEqualTo(this.keys.storageKey("orders", "alice", "k1"));
 		assertThat(this.keys.storageKey("orders", "k1", "alice", "x"))
 			.isNotEqualTo(this.keys.storageKey("orders", "alice", "k1", "x"));
+	}
+
+	@Test
+	void aSecretMakesKeyedHashesThatPlainSha256CannotRecompute() {
+		byte[] secret = "a secret of at least thirty-two bytes!".getBytes(StandardCharsets.UTF_8);
+		byte[] other = "another secret, at least thirty-two bytes".getBytes(StandardCharsets.UTF_8);
+		IdempotencyKeys keyed = new IdempotencyKeys("idem:", 255, secret);
+		String storageKey = keyed.storageKey("orders", "alice", "k1");
+		String plainHash = new Fingerprint().add("alice").add("k1").toHex();
+		assertThat(this.keys.storageKey("orders", "alice", "k1")).isEqualTo("idem:orders:" + plainHash);
+		assertThat(storageKey).startsWith("idem:orders:").doesNotContain(plainHash)
+			.isEqualTo(keyed.storageKey("orders", "alice", "k1"))
+			.isEqualTo("idem:orders:" + new Fingerprint(secret).add("alice").add("k1").toHex())
+			.isNotEqualTo(new IdempotencyKeys("idem:", 255, other).storageKey("orders", "alice", "k1"));
+		assertThat(keyed.storedFingerprint("abc")).isNotEqualTo("abc")
+			.isEqualTo(keyed.storedFingerprint("abc"))
+			.isNotEqualTo(new IdempotencyKeys("idem:", 255, other).storedFingerprint("abc"));
+		assertThat(this.keys.storedFingerprint("abc")).isEqualTo("abc");
+		assertThat(keyed.storedFingerprint(null)).isNull();
+	}
+
+	@Test
+	void aShortSecretIsRefused() {
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new IdempotencyKeys("idem:", 255, new byte[31]))
+			.withMessageContaining("at least 32 bytes");
 	}
 
 }
