@@ -18,8 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.idempotent.core.IdempotencyEngine;
-import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.LeaseRenewer;
+import dev.idempotent.core.OutcomeEncryption;
+import dev.idempotent.core.OutcomeRedactor;
 import dev.idempotent.core.TransactionBoundary;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.spring.DefaultIdempotencyCallerResolver;
@@ -83,7 +84,8 @@ public final class IdempotencyAutoConfiguration {
 			ObjectProvider<Clock> clock, LeaseRenewer leaseRenewer, IdempotencyObservations observations,
 			ObjectProvider<ObservationRegistry> observationRegistry,
 			ObjectProvider<IdempotencyStoreObservationConvention> storeConvention,
-			ObjectProvider<TransactionBoundary> transactions) {
+			ObjectProvider<TransactionBoundary> transactions, ObjectProvider<OutcomeEncryption> encryption,
+			ObjectProvider<OutcomeRedactor> redactor) {
 		IdempotencyStore chosen = store.getIfAvailable();
 		if (chosen == null) {
 			throw new IllegalStateException("idempotent.store.type=" + properties.getStore().getType()
@@ -98,13 +100,23 @@ public final class IdempotencyAutoConfiguration {
 		}
 		return IdempotencyEngine.builder(chosen)
 			.listener(observations)
-			.keys(new IdempotencyKeys(properties.getKeyPrefix(), properties.getMaxKeyLength()))
+			.keys(properties.toKeys())
 			.clock(clock.getIfAvailable(Clock::systemUTC))
 			.leaseRenewer(leaseRenewer)
 			.transactions(transactions.getIfAvailable(() -> TransactionBoundary.NONE))
 			.maxOutcomeSize((int) properties.getMaxOutcomeSize().toBytes())
 			.tokenTtl(properties.getToken().getTtl())
+			.encryption(encryption.getIfAvailable(() -> OutcomeEncryption.NONE))
+			.redactor(redactor.getIfAvailable(() -> OutcomeRedactor.NONE))
 			.build();
+	}
+
+	// Outcomes encrypted at rest; the configuration is checked here, so a bad key stops the start-up.
+	@Bean
+	@ConditionalOnBooleanProperty("idempotent.encryption.enabled")
+	@ConditionalOnMissingBean
+	OutcomeEncryption idempotencyOutcomeEncryption(IdempotencyProperties properties) {
+		return properties.getEncryption().toEncryption();
 	}
 
 	@Bean

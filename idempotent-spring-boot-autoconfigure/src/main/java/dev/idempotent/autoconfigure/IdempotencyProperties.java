@@ -13,10 +13,15 @@
  */
 package dev.idempotent.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import dev.idempotent.core.AesGcmOutcomeEncryption;
+import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.StoreDurations;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.interceptor.IdempotencyDefaults;
@@ -79,7 +84,17 @@ public class IdempotencyProperties {
 	 */
 	private List<Class<? extends Throwable>> releaseOn = new ArrayList<>();
 
+	/**
+	 * Secret that keys the hashes of idempotency keys and request fingerprints (HMAC-SHA256), so that
+	 * whoever reads the store cannot test guesses against them; at least 32 characters. Unset: plain
+	 * SHA-256. Changing it makes every record written before unreachable: retries of earlier requests
+	 * run again.
+	 */
+	private @Nullable String keySecret;
+
 	private final Store store = new Store();
+
+	private final Encryption encryption = new Encryption();
 
 	private final Redis redis = new Redis();
 
@@ -169,6 +184,31 @@ public class IdempotencyProperties {
 		this.releaseOn = (releaseOn != null) ? releaseOn : new ArrayList<>();
 	}
 
+	public @Nullable String getKeySecret() {
+		return this.keySecret;
+	}
+
+	public void setKeySecret(@Nullable String keySecret) {
+		this.keySecret = keySecret;
+	}
+
+	/**
+	 * The storage keys of {@code idempotent.key-prefix}, {@code max-key-length} and {@code key-secret}.
+	 * @throws IllegalStateException if the key secret is shorter than 32 bytes
+	 */
+	public IdempotencyKeys toKeys() {
+		byte[] secret = (this.keySecret != null) ? this.keySecret.getBytes(StandardCharsets.UTF_8) : null;
+		if (secret != null && secret.length < IdempotencyKeys.MIN_SECRET_BYTES) {
+			throw new IllegalStateException("idempotent.key-secret has " + secret.length + " bytes; it needs at least "
+					+ IdempotencyKeys.MIN_SECRET_BYTES + " (generate one with: openssl rand -base64 32)");
+		}
+		return new IdempotencyKeys(this.keyPrefix, this.maxKeyLength, secret);
+	}
+
+	public Encryption getEncryption() {
+		return this.encryption;
+	}
+
 	public Store getStore() {
 		return this.store;
 	}
@@ -227,6 +267,85 @@ public class IdempotencyProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = requirePositive(timeout, "idempotent.store.timeout");
+		}
+
+	}
+
+	/** Encryption of stored outcomes at rest ({@code idempotent.encryption.*}). */
+	public static class Encryption {
+
+		/**
+		 * Whether outcomes are stored encrypted (AES-256-GCM), so that whoever reads the store sees no
+		 * response body nor kept failure.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Encryption keys by id, each 32 random bytes in Base64 ('openssl rand -base64 32'). Outcomes are
+		 * read with the key whose id they name: keep a retired key listed until the records it wrote have
+		 * expired (idempotent.retention).
+		 */
+		private Map<String, String> keys = new LinkedHashMap<>();
+
+		/**
+		 * Id of the key new outcomes are encrypted with; one of the keys.
+		 */
+		private @Nullable String activeKey;
+
+		/**
+		 * Whether outcomes stored in clear (before encryption was switched on) are still replayed. Set it
+		 * to false once the retention has passed since, so that an outcome planted in clear is refused.
+		 */
+		private boolean acceptPlaintext = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Map<String, String> getKeys() {
+			return this.keys;
+		}
+
+		public void setKeys(Map<String, String> keys) {
+			this.keys = keys;
+		}
+
+		public @Nullable String getActiveKey() {
+			return this.activeKey;
+		}
+
+		public void setActiveKey(@Nullable String activeKey) {
+			this.activeKey = activeKey;
+		}
+
+		public boolean isAcceptPlaintext() {
+			return this.acceptPlaintext;
+		}
+
+		public void setAcceptPlaintext(boolean acceptPlaintext) {
+			this.acceptPlaintext = acceptPlaintext;
+		}
+
+		/**
+		 * The encryption these properties describe.
+		 * @throws IllegalStateException naming what is wrong: no active key, no keys, a key that is not
+		 * Base64 or not 32 bytes, an active key that is not among them
+		 */
+		public AesGcmOutcomeEncryption toEncryption() {
+			if (this.activeKey == null || this.activeKey.isBlank()) {
+				throw new IllegalStateException("idempotent.encryption.enabled is true but idempotent.encryption."
+						+ "active-key is not set: name the id of the key that encrypts new outcomes");
+			}
+			try {
+				return AesGcmOutcomeEncryption.ofBase64(this.keys, this.activeKey.strip(), this.acceptPlaintext);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new IllegalStateException("idempotent.encryption: " + ex.getMessage(), ex);
+			}
 		}
 
 	}
