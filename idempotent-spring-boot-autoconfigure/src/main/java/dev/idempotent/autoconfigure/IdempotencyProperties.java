@@ -67,7 +67,7 @@ public class IdempotencyProperties {
 	private int maxKeyLength = 255;
 
 	/**
-	 * Largest outcome kept for replay, as stored (JSON). A call whose outcome is larger still
+	 * Largest outcome kept for replay, as stored (JSON, or its encryption). A call whose outcome is larger still
 	 * completes, but its duplicates are refused with 409 (replay-unavailable) rather than run again.
 	 */
 	private DataSize maxOutcomeSize = DataSize.ofKilobytes(64);
