@@ -1,32 +1,85 @@
 #!/usr/bin/env bash
-# HTTP load run: the example service's POST /bench/idempotent (with @Idempotent) against the identical
-# POST /bench/plain (without), with wrk, first with a new key per request, then with 10% duplicates.
-# Builds and starts the example on its own port against a given Redis, warms both endpoints up, runs
-# them in turn with the same connections and duration, prints requests/s and the ratio, and stops the
-# example. Run from anywhere; settings are environment variables:
+# HTTP load run: three endpoints of the example service that do the same trivial work, side by side:
+#   plain       POST /bench/plain, no idempotency
+#   floor       POST /bench/floor, idempotency by hand with the fewest Redis round trips
+#               (SET NX PX, then SET PX; SET NX then GET for a duplicate)
+#   idempotent  POST /bench/idempotent, @Idempotent
+# with wrk, first with a new key per request, then with 10% duplicates, at each connection count.
+# Builds and starts the example on its own port against a given Redis, warms the endpoints up, runs
+# them in turn (the order reversed every other round), and prints for each run requests/s, p50 and p99
+# latency, the example's CPU and Redis's CPU per request (from the processes' own counters), and the
+# Redis commands per request, then the ratios against the floor. Run from anywhere; settings are
+# environment variables:
 #
-#   IDEMPOTENT_BENCH_REDIS_URL  the Redis to use (default redis://127.0.0.1:6379); keys get a prefix of
-#                               this run and a 60 s retention, and nothing else is touched
-#   PORT (18080)  CONNECTIONS (32)  THREADS (2)  DURATION (30s)  WARMUP (30s)  ROUNDS (2)
+#   IDEMPOTENT_BENCH_REDIS_URL  the Redis to use (default redis://127.0.0.1:6379, a password as
+#                               redis://:secret@host:port); keys get a prefix of this run and a 60 s
+#                               retention, and nothing else is touched
+#   CONNECTIONS ("32 1")  THREADS (2)  DURATION (30s)  WARMUP (30s)  ROUNDS (2)  PORT (18080)
 #   SKIP_BUILD=1  use the example jar already built
 #
-# Needs a JDK 17+, Maven and wrk (apt-get install wrk).
+# Needs a JDK 17+, Maven and wrk (apt-get install wrk). CPU per request needs Linux's /proc; Redis's CPU
+# is the whole server's, so give the run a Redis nothing else uses.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 redis_url=${IDEMPOTENT_BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 port=${PORT:-18080}
-connections=${CONNECTIONS:-32}
+connection_counts=${CONNECTIONS:-32 1}
 threads=${THREADS:-2}
 duration=${DURATION:-30s}
 warmup=${WARMUP:-30s}
 rounds=${ROUNDS:-2}
 script=idempotent-benchmarks/load/requests.lua
 jar=idempotent-example-app/target/idempotent-example-app.jar
+endpoints=(plain floor idempotent)
 
 log() { printf '[load] %s\n' "$*" >&2; }
 
 command -v wrk >/dev/null 2>&1 || { log "wrk is not installed (apt-get install wrk)"; exit 1; }
+
+# redis://[[user]:password@]host[:port][/db]
+redis_address=${redis_url#redis://}
+redis_password=""
+if [[ $redis_address == *@* ]]; then
+  redis_password=${redis_address%%@*}
+  redis_password=${redis_password#*:}
+  redis_address=${redis_address#*@}
+fi
+redis_address=${redis_address%%/*}
+redis_host=${redis_address%%:*}
+redis_port=${redis_address##*:}
+[ "$redis_port" = "$redis_address" ] && redis_port=6379
+
+# Prints Redis's "CPU-seconds commands command-microseconds" so far, from INFO.
+redis_counters() {
+  local reply
+  reply=$(
+    exec 3<>"/dev/tcp/$redis_host/$redis_port" || exit 1
+    {
+      [ -n "$redis_password" ] && printf 'AUTH %s\r\n' "$redis_password"
+      printf 'INFO cpu\r\nINFO commandstats\r\nQUIT\r\n'
+    } >&3
+    cat <&3
+  ) || { log "cannot read INFO from Redis at $redis_host:$redis_port"; exit 1; }
+  printf '%s\n' "$reply" | awk -F'[:,=]' '
+    /^used_cpu_(sys|user):/ { cpu += $2 }
+    /^cmdstat_/ { calls += $3; usec += $5 }
+    END { printf "%.6f %d %d\n", cpu, calls, usec }'
+}
+
+clock_ticks=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# Prints the example's CPU time so far in microseconds, or -1 where /proc is missing.
+app_cpu() {
+  local stat
+  if [ -r "/proc/$app/stat" ]; then
+    read -r -a stat <"/proc/$app/stat"
+    echo $(( (stat[13] + stat[14]) * 1000000 / clock_ticks ))
+  else
+    echo -1
+  fi
+}
+
+redis_counters >/dev/null
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building the example"
   mvn -B -q -DskipTests package -pl idempotent-example-app -am
@@ -34,7 +87,7 @@ fi
 
 run_id="load-$(date +%s)-$$"
 app_log=$(mktemp)
-log "starting the example on port $port against $redis_url (log: $app_log)"
+log "starting the example on port $port against $redis_host:$redis_port (log: $app_log)"
 java -jar "$jar" --server.port="$port" --spring.data.redis.url="$redis_url" \
   --idempotent.key-prefix="idempotent-$run_id:" --idempotent.retention=60s \
   --logging.level.root=WARN >"$app_log" 2>&1 &
@@ -46,81 +99,136 @@ stop() {
 trap stop EXIT
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-for _ in $(seq 1 120); do
+for _ in $(seq 1 360); do
   answers && break
   kill -0 "$app" 2>/dev/null || { log "the example exited:"; cat "$app_log" >&2; exit 1; }
   sleep 0.5
 done
-answers || { log "the example did not answer on port $port within 60 s"; cat "$app_log" >&2; exit 1; }
+answers || { log "the example did not answer on port $port within 180 s"; cat "$app_log" >&2; exit 1; }
 
-# Runs wrk on one endpoint; prints "requests/s replayed not-201 requests".
+# Runs wrk on one endpoint; prints "requests/s p50-ms p99-ms duplicates-sent replayed not-201
+# app-µs/request redis-µs/request redis-commands/request redis-command-µs/request".
 load() {
-  local endpoint=$1 every=$2 time=$3 output
-  output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every" DUPLICATE_EVERY="$every" \
-    wrk -t"$threads" -c"$connections" -d"$time" -s "$script" "http://127.0.0.1:$port/bench/$endpoint")
+  local endpoint=$1 every=$2 connections=$3 time=$4 output app_before app_after
+  local wrk_threads=$(( threads < connections ? threads : connections ))
+  local redis_before redis_after
+  redis_before=$(redis_counters)
+  app_before=$(app_cpu)
+  output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every-$connections" DUPLICATE_EVERY="$every" \
+    wrk -t"$wrk_threads" -c"$connections" -d"$time" --latency -s "$script" "http://127.0.0.1:$port/bench/$endpoint")
+  app_after=$(app_cpu)
+  redis_after=$(redis_counters)
   printf '%s\n' "$output" | sed 's/^/    /' >&2
   if printf '%s\n' "$output" | grep -q 'Socket errors'; then
     log "wrk saw socket errors or timeouts (over 2 s): the machine is overloaded, and the figures mean little"
   fi
-  printf '%s %s %s %s\n' \
-    "$(printf '%s\n' "$output" | awk '/^Requests\/sec:/ { print $2 }')" \
-    "$(printf '%s\n' "$output" | awk '/^Replayed:/ { print $2 }')" \
-    "$(printf '%s\n' "$output" | awk '/^Not 201:/ { print $3 }')" \
-    "$(printf '%s\n' "$output" | awk '/ requests in / { print $1 }')"
+  printf '%s\n' "$output" | awk -v app_before="$app_before" -v app_after="$app_after" \
+    -v redis_before="$redis_before" -v redis_after="$redis_after" '
+    function ms(value) {
+      if (value ~ /us$/) return value / 1000
+      if (value ~ /ms$/) return value + 0
+      if (value ~ /m$/) return value * 60000
+      if (value ~ /s$/) return value * 1000
+      return value + 0
+    }
+    /^Requests\/sec:/ { rps = $2 }
+    /^ +50% / { p50 = ms($2) }
+    /^ +99% / { p99 = ms($2) }
+    /^Duplicates:/ { duplicates = $2 }
+    / requests in / { requests = $1 }
+    /^Replayed:/ { replayed = $2 }
+    /^Not 201:/ { failed = $3 }
+    END {
+      split(redis_before, before, " "); split(redis_after, after, " ")
+      n = (requests > 0) ? requests : 1
+      app = (app_before < 0) ? -1 : (app_after - app_before) / n
+      printf "%s %.3f %.3f %d %d %d %.1f %.1f %.2f %.1f\n", (rps == "") ? 0 : rps, p50, p99, duplicates,
+        replayed, (failed == "") ? 1 : failed, app, (after[1] - before[1]) * 1000000 / n,
+        (after[2] - before[2]) / n, (after[3] - before[3]) / n
+    }'
 }
 
-log "warming up both endpoints for $warmup each"
-load plain 0 "$warmup" >/dev/null
-load idempotent 0 "$warmup" >/dev/null
+log "warming up each endpoint for $warmup"
+for endpoint in "${endpoints[@]}"; do
+  load "$endpoint" 10 32 "$warmup" >/dev/null
+done
 
 results=()
 failures=0
 for every in 0 10; do
-  keys=$([ "$every" = 0 ] && echo "unique keys" || echo "10% duplicates")
-  for round in $(seq 1 "$rounds"); do
-    # Odd rounds run the plain endpoint first, even rounds the idempotent one, so that a JVM still
-    # warming up, or a machine that speeds up or slows down, favours neither side over two rounds.
-    if [ $((round % 2)) = 1 ]; then
-      log "$keys, round $round: /bench/plain then /bench/idempotent, $connections connections, $duration each"
-      read -r plain_rps _ plain_failed _ < <(load plain "$every" "$duration")
-      read -r idem_rps idem_replayed idem_failed idem_requests < <(load idempotent "$every" "$duration")
-    else
-      log "$keys, round $round: /bench/idempotent then /bench/plain, $connections connections, $duration each"
-      read -r idem_rps idem_replayed idem_failed idem_requests < <(load idempotent "$every" "$duration")
-      read -r plain_rps _ plain_failed _ < <(load plain "$every" "$duration")
-    fi
-    failures=$((failures + ${plain_failed:-1} + ${idem_failed:-1}))
-    for rps in "$plain_rps" "$idem_rps"; do
-      if ! awk -v rps="${rps:-0}" 'BEGIN { exit !(rps > 0) }'; then
-        log "a wrk run completed no request"
-        failures=$((failures + 1))
-      fi
+  keys=$([ "$every" = 0 ] && echo "unique" || echo "10%-duplicates")
+  for connections in $connection_counts; do
+    for round in $(seq 1 "$rounds"); do
+      # Odd rounds run plain, floor, idempotent; even rounds the reverse, so that a JVM still warming
+      # up, or a machine that speeds up or slows down, favours no endpoint over two rounds.
+      order=("${endpoints[@]}")
+      [ $((round % 2)) = 0 ] && order=("${endpoints[2]}" "${endpoints[1]}" "${endpoints[0]}")
+      log "$keys keys, $connections connections, round $round: ${order[*]}, $duration each"
+      for endpoint in "${order[@]}"; do
+        read -r rps p50 p99 duplicates replayed failed app_cpu redis_cpu commands command_us \
+          < <(load "$endpoint" "$every" "$connections" "$duration")
+        failures=$((failures + failed))
+        if ! awk -v rps="$rps" 'BEGIN { exit !(rps > 0) }'; then
+          log "a wrk run completed no request"
+          failures=$((failures + 1))
+        fi
+        # Every duplicate repeats a completed call's key, so each must be answered by a replay (but
+        # those still in flight when wrk stopped), except on the plain endpoint, which replays nothing.
+        if [ "$endpoint" != plain ] && [ "$replayed" -lt $((duplicates - connections)) ]; then
+          log "$endpoint: only $replayed of $duplicates duplicates were replayed"
+          failures=$((failures + 1))
+        fi
+        if [ "$every" != 0 ] && [ "$duplicates" = 0 ]; then
+          log "$endpoint: the run was too short to send a duplicate"
+        fi
+        results+=("$keys $connections $round $endpoint $rps $p50 $p99 $app_cpu $redis_cpu $commands $command_us $replayed")
+      done
     done
-    results+=("$keys|$round|$plain_rps|$idem_rps|$idem_replayed")
-    # One request in ten repeats a completed call's key: about a tenth of the answers must be replays.
-    if [ "$every" != 0 ] && [ $(( ${idem_replayed:-0} * 100 )) -lt $(( ${idem_requests:-0} * 8 )) ]; then
-      log "only ${idem_replayed:-0} of ${idem_requests:-0} requests were replayed, not about 10%"
-      failures=$((failures + 1))
-    fi
   done
 done
 
 echo
-echo "HTTP load: $connections connections, $threads wrk threads, $duration per endpoint and round"
-printf '%-16s %5s %14s %18s %8s %10s\n' "keys" "round" "plain req/s" "idempotent req/s" "ratio" "replayed"
-for result in "${results[@]}"; do
-  IFS='|' read -r keys round plain idem replayed <<<"$result"
-  printf '%-16s %5s %14s %18s %8s %10s\n' "$keys" "$round" "$plain" "$idem" \
-    "$(awk -v a="$idem" -v b="$plain" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" "$replayed"
-done
-for keys in "unique keys" "10% duplicates"; do
-  printf '%s\n' "${results[@]}" | awk -F'|' -v keys="$keys" \
-    '$1 == keys { plain += $3; idem += $4 }
-     END {
-       ratio = (plain > 0) ? idem / plain : 0
-       printf "%-16s ratio %.2f (target >= 0.80: %s)\n", keys, ratio, (ratio >= 0.8) ? "met" : "MISSED"
-     }'
-done
+echo "HTTP load: wrk with up to $threads threads, $duration per endpoint and round; CPU in µs per request"
+printf '%s\n' "${results[@]}" | awk '
+  BEGIN {
+    printf "%-15s %5s %5s %-11s %9s %8s %8s %8s %10s %9s %11s %9s\n", "keys", "conns", "round", "endpoint",
+      "req/s", "p50 ms", "p99 ms", "app CPU", "Redis CPU", "Redis cmd", "cmd µs/req", "replayed"
+  }
+  {
+    printf "%-15s %5s %5s %-11s %9.0f %8.3f %8.3f %8s %10.1f %9.2f %11.1f %9d\n", $1, $2, $3, $4, $5, $6, $7,
+      ($8 < 0) ? "-" : sprintf("%.0f", $8), $9, $10, $11, $12
+  }'
+
+echo
+echo "Against the floor (means over the rounds; targets from docs/performance.md):"
+printf '%s\n' "${results[@]}" | awk '
+  {
+    group = $1 " " $2; key = group SUBSEP $4
+    if (!(group in seen)) { seen[group] = 1; groups[++count] = group }
+    runs[key]++; rps[key] += $5; p50[key] += $6; p99[key] += $7; app[key] += $8; redis[key] += $9
+  }
+  function mean(sum, key) { return sum[key] / runs[key] }
+  function ratio(a, b) { return (b > 0) ? a / b : 0 }
+  END {
+    printf "%-15s %5s %12s %12s %14s %14s %16s %16s\n", "keys", "conns", "plain/floor", "idem/floor",
+      "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
+    for (i = 1; i <= count; i++) {
+      group = groups[i]; split(group, g, " ")
+      plain = group SUBSEP "plain"; floor = group SUBSEP "floor"; idem = group SUBSEP "idempotent"
+      throughput = ratio(mean(rps, idem), mean(rps, floor))
+      app_gap = mean(app, idem) - mean(app, floor)
+      redis_ratio = ratio(mean(redis, idem), mean(redis, floor))
+      printf "%-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2],
+        ratio(mean(rps, plain), mean(rps, floor)), throughput, ratio(mean(p50, idem), mean(p50, floor)),
+        ratio(mean(p99, idem), mean(p99, floor)), app_gap, redis_ratio
+      verdict = verdict sprintf("%-15s %5s throughput %s %.2f: %s", g[1], g[2],
+        (g[1] == "unique") ? ">= 0.95x floor," : ">= 1.00x floor,", throughput,
+        (throughput >= ((g[1] == "unique") ? 0.95 : 1.0)) ? "met" : "MISSED")
+      verdict = verdict sprintf("; app CPU <= floor + 15 µs, %+.1f: %s", app_gap, (app_gap <= 15) ? "met" : "MISSED")
+      verdict = verdict sprintf("; Redis CPU <= 1.2x floor, %.2f: %s\n", redis_ratio, (redis_ratio <= 1.2) ? "met" : "MISSED")
+    }
+    printf "\n%s", verdict
+  }'
 if [ "$failures" -gt 0 ]; then
   log "$failures checks failed (a response not 201, a run with no request, or duplicates not replayed): see above"
   exit 1

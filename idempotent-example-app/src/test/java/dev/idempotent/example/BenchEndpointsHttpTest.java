@@ -29,7 +29,7 @@ import static dev.idempotent.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The two endpoints the HTTP load run compares answer alike, except that only the idempotent one
+ * The three endpoints the HTTP load run compares answer alike, except that the plain one never
  * replays a retry: otherwise their throughput would measure something other than the annotation.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
@@ -81,16 +81,33 @@ class BenchEndpointsHttpTest {
 	}
 
 	@Test
-	void bothAreOpenSoTheLoadRunMeasuresNoPasswordCheck() {
+	void floorReplaysARetryAndAnswersTheSameShape() {
 		String key = UUID.randomUUID().toString();
-		HttpResponse<String> plain = this.http.postAnonymously("/bench/plain", key, ITEM);
-		HttpResponse<String> first = this.http.postAnonymously("/bench/idempotent", key, ITEM);
-		HttpResponse<String> retry = this.http.postAnonymously("/bench/idempotent", key, ITEM);
-		assertThat(plain.statusCode()).isEqualTo(201);
-		assertThat(json(plain).get("owner").asString()).isEqualTo("anonymous");
+		HttpResponse<String> first = this.http.post("alice", "/bench/floor", key, ITEM);
+		HttpResponse<String> retry = this.http.post("alice", "/bench/floor", key, ITEM);
+		HttpResponse<String> idempotent = this.http.post("alice", "/bench/idempotent", key, ITEM);
 		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+		assertThat(retry.statusCode()).isEqualTo(201);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 		assertThat(json(retry)).isEqualTo(json(first));
+		assertThat(retry.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"));
+		assertThat(json(first).propertyNames()).containsExactlyElementsOf(json(idempotent).propertyNames());
+		assertThat(json(idempotent).get("id")).as("the floor's records are its own").isNotEqualTo(json(first).get("id"));
+	}
+
+	@Test
+	void allAskForALoginLikeEveryOtherEndpoint() {
+		String key = UUID.randomUUID().toString();
+		HttpResponse<String> plain = this.http.postAnonymously("/bench/plain", key, ITEM);
+		HttpResponse<String> idempotent = this.http.postAnonymously("/bench/idempotent", key, ITEM);
+		HttpResponse<String> floor = this.http.postAnonymously("/bench/floor", key, ITEM);
+		assertThat(plain.statusCode()).isEqualTo(401);
+		assertThat(idempotent.statusCode()).isEqualTo(401);
+		assertThat(floor.statusCode()).isEqualTo(401);
+		HttpResponse<String> afterLogin = this.http.post("alice", "/bench/idempotent", key, ITEM);
+		assertThat(afterLogin.statusCode()).as("the refused call stored nothing under the key").isEqualTo(201);
+		assertThat(afterLogin.headers().firstValue("Idempotent-Replayed")).isEmpty();
 	}
 
 }
