@@ -117,14 +117,11 @@ class CrashRecoveryHttpTest {
 	}
 
 	// Watches an order's claim, from the moment it appears, until the order has run that long.
-	private void awaitRunningFor(String user, String key, Duration running) throws InterruptedException {
+	private void awaitRunningFor(String user, String key, Duration running) {
 		Poll.until("the order claims its key", () -> this.idempotence.find("orders", user, key).isPresent());
-		long until = System.nanoTime() + running.toNanos();
-		while (System.nanoTime() < until) {
-			assertThat(this.idempotence.find("orders", user, key))
-				.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
-			Thread.sleep(50);
-		}
+		Poll.holdsFor("the running order keeps its claim", running, () -> this.idempotence.find("orders", user, key)
+			.filter((record) -> record.state() == RecordState.IN_PROGRESS)
+			.isPresent());
 	}
 
 }

@@ -16,10 +16,12 @@ package dev.idempotent.example;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -66,28 +68,18 @@ public final class ExampleProcess implements AutoCloseable {
 		try {
 			example.awaitUp();
 		}
-		catch (RuntimeException | Error | InterruptedException ex) {
+		catch (RuntimeException | Error ex) {
 			example.close();
 			throw ex;
 		}
 		return example;
 	}
 
-	private void awaitUp() throws InterruptedException {
+	private void awaitUp() {
 		ExampleHttpClient http = http();
-		// A JVM starting on a busy machine: far more patient than Poll.
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-		while (true) {
-			assertThat(this.process.isAlive()).as("the example process starts (see %s)", this.log).isTrue();
-			assertThat(System.nanoTime()).as("the example process answers (see %s)", this.log).isLessThan(deadline);
-			try {
-				http.count("alice", "/orders");
-				return;
-			}
-			catch (RuntimeException ex) {
-				Thread.sleep(200); // Not listening yet.
-			}
-		}
+		// A JVM starting on a busy machine: far more patient than Poll.until.
+		Poll.untilStarted("the example process answers (see " + this.log + ")", Duration.ofSeconds(180),
+				this.process::isAlive, () -> http.count("alice", "/orders") >= 0);
 	}
 
 	/** A client of this process. */

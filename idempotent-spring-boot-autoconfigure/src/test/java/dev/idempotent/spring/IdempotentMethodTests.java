@@ -13,6 +13,7 @@
  */
 package dev.idempotent.spring;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -318,12 +319,10 @@ class IdempotentMethodTests {
 		CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> this.inventory.longer(key));
 		awaitRecord("longer", key);
 		// The lease is 1 s: watch the claim through three and a half of them.
-		long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3500);
-		while (System.nanoTime() < until) {
-			assertThat(this.idempotence.find("longer", null, key))
-				.hasValueSatisfying((record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
-			Thread.sleep(100);
-		}
+		Poll.holdsFor("the running call keeps its claim", Duration.ofMillis(3500),
+				() -> this.idempotence.find("longer", null, key)
+					.filter((record) -> record.state() == RecordState.IN_PROGRESS)
+					.isPresent());
 		assertThatExceptionOfType(RequestInProgressException.class).isThrownBy(() -> this.inventory.longer(key));
 		this.inventory.answered(key);
 		assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("longer " + key);

@@ -44,7 +44,10 @@ import java.util.stream.Stream;
 
 import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.ExampleRedis;
+import dev.idempotent.test.Poll;
 import org.assertj.core.api.SoftAssertions;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -555,19 +558,14 @@ class DocsCommandsTest {
 			HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
 				.timeout(Duration.ofSeconds(5))
 				.build();
-			long deadline = System.nanoTime() + patience.toNanos();
-			while (true) {
-				assertThat(started.process().isAlive()).as("'%s' keeps running%n%s", command, started.log()).isTrue();
-				assertThat(System.nanoTime()).as("'%s' answers on port %d%n%s", command, port, started.log())
-					.isLessThan(deadline);
-				try {
-					client.send(health, HttpResponse.BodyHandlers.discarding());
-					return started;
-				}
-				catch (IOException ex) {
-					Thread.sleep(250); // Not listening yet; polled, bounded by the deadline.
-				}
+			try {
+				Poll.untilStarted("'" + command + "' answers on port " + port, patience, started.process()::isAlive,
+						() -> client.send(health, HttpResponse.BodyHandlers.discarding()) != null);
 			}
+			catch (ConditionTimeoutException | TerminalFailureException ex) {
+				throw new AssertionError(ex.getMessage() + System.lineSeparator() + started.log(), ex);
+			}
+			return started;
 		}
 		catch (Exception | AssertionError ex) {
 			started.close();

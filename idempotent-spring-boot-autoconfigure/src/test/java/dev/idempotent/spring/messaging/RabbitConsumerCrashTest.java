@@ -15,6 +15,7 @@ package dev.idempotent.spring.messaging;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,18 +138,12 @@ class RabbitConsumerCrashTest {
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
 	}
 
-	private void awaitConsumers(String queue, int consumers, Process other) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-		while (true) {
-			assertThat(other.isAlive()).as("the other consumer runs (see target/rabbit-crash-test-other-consumer.log)")
-				.isTrue();
+	private void awaitConsumers(String queue, int consumers, Process other) {
+		// The other JVM is still starting (see target/rabbit-crash-test-other-consumer.log).
+		Poll.untilStarted(consumers + " consumers on " + queue, Duration.ofSeconds(180), other::isAlive, () -> {
 			QueueInformation information = this.admin.getQueueInfo(queue);
-			if (information != null && information.getConsumerCount() >= consumers) {
-				return;
-			}
-			assertThat(System.nanoTime()).as(consumers + " consumers on " + queue).isLessThan(deadline);
-			Thread.sleep(100); // The other JVM is still starting.
-		}
+			return information != null && information.getConsumerCount() >= consumers;
+		});
 	}
 
 }
