@@ -66,6 +66,13 @@ final class KeptFailures {
 	private static final boolean WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.ProblemDetail",
 			KeptFailures.class.getClassLoader());
 
+	// In the JDK's jdk.unsupported module, which a trimmed runtime image may leave out.
+	private static final boolean ALLOCATION_PRESENT = ClassUtils.isPresent("sun.reflect.ReflectionFactory",
+			KeptFailures.class.getClassLoader());
+
+	private static final String NO_ALLOCATION = "the Java runtime lacks the jdk.unsupported module "
+			+ "(sun.reflect.ReflectionFactory), which rebuilds a failure without running its constructor";
+
 	private final JsonMapper mapper;
 
 	private final List<Class<? extends Throwable>> keepOn;
@@ -98,6 +105,9 @@ final class KeptFailures {
 	static @Nullable String whyNotRebuildable(Class<?> type) {
 		if (Modifier.isAbstract(type.getModifiers())) {
 			return "it is abstract";
+		}
+		if (!ALLOCATION_PRESENT) {
+			return NO_ALLOCATION;
 		}
 		try {
 			for (StoredField stored : storedFields(type)) {
@@ -194,6 +204,9 @@ final class KeptFailures {
 	private Throwable allocate(Class<?> type, @Nullable String message) throws ReflectiveOperationException {
 		if (Modifier.isAbstract(type.getModifiers())) {
 			throw new InstantiationException(type.getName() + " is abstract");
+		}
+		if (!ALLOCATION_PRESENT) {
+			throw new IllegalStateException(NO_ALLOCATION);
 		}
 		Constructor<?> allocator = this.allocators.get(type);
 		if (allocator == null) {
