@@ -93,7 +93,7 @@ final class KeptFailures {
 		this.allocators = allocators;
 	}
 
-	/** A cache for {@link #KeptFailures}'s allocators that lets classes be unloaded. */
+	/** A cache for the allocators of kept types that lets their classes be unloaded. */
 	static Map<Class<?>, Constructor<?>> allocatorCache() {
 		return new ConcurrentReferenceHashMap<>();
 	}
