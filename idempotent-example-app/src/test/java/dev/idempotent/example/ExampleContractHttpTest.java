@@ -187,7 +187,12 @@ class ExampleContractHttpTest {
 		assertThat(retry.statusCode()).isEqualTo(422);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 		assertThat(retry.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-		assertThat(json(retry)).isEqualTo(json(first));
+		assertThat(json(first).get("detail").asString())
+			.isEqualTo("Account " + account + " has insufficient funds for this transfer.");
+		assertThat(json(first).get("account").asString()).isEqualTo(account);
+		assertThat(json(first).get("requested").decimalValue()).isEqualByComparingTo("100");
+		assertThat(json(first).get("available").decimalValue()).isEqualByComparingTo("1000");
+		assertThat(retry.body()).as("the same answer, byte for byte").isEqualTo(first.body());
 		assertThat(this.ledger.balance(account)).isEqualByComparingTo(Ledger.OPENING_BALANCE);
 	}
 

@@ -271,7 +271,7 @@ class IdempotentMethodTests {
 	void keptFailureThatCannotBeRebuiltOrKeptAndReleasedFailsNamingTheMethod() {
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.unbuildable(newKey()))
 			.withMessageContaining("Inventory.unbuildable")
-			.withMessageContaining("constructor");
+			.withMessageContaining("enclosing instance");
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.contradictory(newKey()))
 			.withMessageContaining("Inventory.contradictory")
 			.withMessageContaining(OutOfStock.class.getName());
@@ -374,7 +374,8 @@ class IdempotentMethodTests {
 
 	}
 
-	static class Unbuildable extends RuntimeException {
+	/** An inner class: it holds its enclosing instance, which cannot be kept. */
+	class Unbuildable extends RuntimeException {
 
 		Unbuildable(int code) {
 			super("code " + code);

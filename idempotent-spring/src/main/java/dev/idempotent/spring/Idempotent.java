@@ -93,9 +93,10 @@ public @interface Idempotent {
 
 	/**
 	 * Business failures: exceptions (and their subclasses) that keep the key. The call is completed
-	 * with the failure, and a duplicate gets it again: the same type, rebuilt with the same message
-	 * through a constructor taking {@code (String)}, {@code (String, Throwable)} or nothing. Added to
-	 * {@code idempotent.keep-on}.
+	 * with the failure, and a duplicate gets it again: the same class with the same message and the
+	 * same fields, rebuilt without any of its constructors running (its cause and stack trace are not
+	 * kept). A failure that would not read back as it was is not kept, and its duplicates are refused.
+	 * Added to {@code idempotent.keep-on}.
 	 */
 	Class<? extends Throwable>[] keepOn() default {};
 

@@ -50,8 +50,7 @@ public class Ledger {
 		}
 		BigDecimal balance = balance(request.from());
 		if (request.failure() == SimulatedFailure.BUSINESS || balance.compareTo(request.amount()) < 0) {
-			throw new InsufficientFundsException(
-					"Account " + request.from() + " has insufficient funds for this transfer.");
+			throw new InsufficientFundsException(request.from(), request.amount(), balance);
 		}
 		this.balances.put(request.from(), balance.subtract(request.amount()));
 		this.balances.put(request.to(), balance(request.to()).add(request.amount()));
@@ -71,8 +70,7 @@ public class Ledger {
 
 	/**
 	 * A failure of the ledger. Kept with the key by default: the answer is final, and a retry gets
-	 * the same one. Rebuilt from its message for a replay, so each kind has a constructor taking just
-	 * that.
+	 * the same one, rebuilt with its message and fields.
 	 */
 	public abstract static class LedgerException extends RuntimeException {
 
@@ -82,11 +80,35 @@ public class Ledger {
 
 	}
 
-	/** A business failure: the source cannot pay. */
+	/**
+	 * A business failure: the source cannot pay. Its constructor formats the message from the account,
+	 * and its fields go into the problem the client gets: a replay keeps both as they were.
+	 */
 	public static class InsufficientFundsException extends LedgerException {
 
-		public InsufficientFundsException(String message) {
-			super(message);
+		private final String account;
+
+		private final BigDecimal requested;
+
+		private final BigDecimal available;
+
+		public InsufficientFundsException(String account, BigDecimal requested, BigDecimal available) {
+			super("Account " + account + " has insufficient funds for this transfer.");
+			this.account = account;
+			this.requested = requested;
+			this.available = available;
+		}
+
+		public String getAccount() {
+			return this.account;
+		}
+
+		public BigDecimal getRequested() {
+			return this.requested;
+		}
+
+		public BigDecimal getAvailable() {
+			return this.available;
 		}
 
 	}

@@ -73,8 +73,13 @@ class TransferController {
 	// Answers the first call and, the failure being kept, every replay of it alike.
 	@ExceptionHandler(InsufficientFundsException.class)
 	ResponseEntity<ProblemDetail> insufficientFunds(InsufficientFundsException ex) {
-		return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "insufficient-funds", "Insufficient funds",
-				ex.getMessage(), "/transfers");
+		ResponseEntity<ProblemDetail> answer = Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "insufficient-funds",
+				"Insufficient funds", ex.getMessage(), "/transfers");
+		ProblemDetail problem = Objects.requireNonNull(answer.getBody());
+		problem.setProperty("account", ex.getAccount());
+		problem.setProperty("requested", ex.getRequested());
+		problem.setProperty("available", ex.getAvailable());
+		return answer;
 	}
 
 	@ExceptionHandler(LedgerUnavailableException.class)

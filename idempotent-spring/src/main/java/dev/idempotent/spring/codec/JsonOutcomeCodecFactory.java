@@ -52,10 +52,13 @@ import org.springframework.util.ReflectionUtils;
  * sort and total. No Java serialization anywhere.
  * <p>
  * Stored form: {@code {"value": ...}} for plain results, {@code {"status": 201, "headers": {...},
- * "body": ...}} for a {@code ResponseEntity}, {@code {"failure": {"type": ..., "message": ...}}} for a
- * kept failure and {@code {"unavailable": reason}} for an outcome not kept. A failure is rebuilt only
- * if its type is one the method keeps ({@link Idempotent#keepOn()}), so a stored record can never
- * make the application instantiate a class of its choosing.
+ * "body": ...}} for a {@code ResponseEntity}, {@code {"failure": {"type": ..., "message": ...,
+ * "fields": {...}}}} for a kept failure and {@code {"unavailable": reason}} for an outcome not kept. A
+ * kept failure comes back as it was thrown: its class, its message and its own fields, without any
+ * constructor of its class running again (see {@link #canRebuild(Class)}); its cause and stack trace
+ * are not kept. A failure is rebuilt only if its type is one the method keeps
+ * ({@link Idempotent#keepOn()}), so a stored record can never make the application instantiate a class
+ * of its choosing, and its fields are read with their declared types.
  */
 public class JsonOutcomeCodecFactory {
 
@@ -66,6 +69,9 @@ public class JsonOutcomeCodecFactory {
 			JsonOutcomeCodecFactory.class.getClassLoader());
 
 	private final JsonMapper jsonMapper;
+
+	// The constructors that allocate kept failures for their duplicates, made once per class.
+	private final Map<Class<?>, Constructor<?>> allocators = KeptFailures.allocatorCache();
 
 	public JsonOutcomeCodecFactory(JsonMapper jsonMapper) {
 		this.jsonMapper = jsonMapper;
@@ -86,7 +92,8 @@ public class JsonOutcomeCodecFactory {
 	public OutcomeCodec<Object> forType(ResolvableType type, ExceptionPolicy exceptions,
 			@Nullable ClassLoader classLoader) {
 		ResolvableType returnType = type;
-		Failures failures = new Failures(exceptions.keepOn(), classLoader);
+		KeptFailures failures = new KeptFailures(this.jsonMapper, exceptions.keepOn(), classLoader,
+				this.allocators);
 		if (WEB_PRESENT && ResponseEntity.class.isAssignableFrom(returnType.toClass())) {
 			ResolvableType bodyType = returnType.as(ResponseEntity.class).getGeneric(0);
 			return new ResponseEntityCodec(this.jsonMapper, failures, values(bodyType));
@@ -202,16 +209,26 @@ public class JsonOutcomeCodecFactory {
 	}
 
 	/**
-	 * Whether a kept failure of this type can be rebuilt for its duplicates: it is concrete and has a
-	 * constructor taking {@code (String message)}, {@code (String message, Throwable cause)} or nothing.
+	 * Whether a kept failure of this type can be rebuilt for its duplicates: it is concrete, and its
+	 * own fields can be set (it is no inner class holding its enclosing instance, and its package is
+	 * open to reflection). No constructor of it is needed: none runs.
 	 */
 	public static boolean canRebuild(Class<? extends Throwable> type) {
-		return rebuilder(type) != null;
+		return KeptFailures.whyNotRebuildable(type) == null;
 	}
 
 	/**
-	 * The constructor that rebuilds a failure of this type from its message: {@code (String)},
-	 * {@code (String, Throwable)} or {@code ()}, in that order; {@code null} if it has none.
+	 * Why a kept failure of this type cannot be rebuilt for its duplicates, or {@code null} if it can
+	 * (see {@link #canRebuild(Class)}).
+	 */
+	public static @Nullable String whyNotRebuildable(Class<? extends Throwable> type) {
+		return KeptFailures.whyNotRebuildable(type);
+	}
+
+	/**
+	 * The constructor that rebuilt a failure of this type from its message alone, before its fields
+	 * were kept, and still rebuilds a record of that form: {@code (String)}, {@code (String, Throwable)}
+	 * or {@code ()}, in that order; {@code null} if it has none.
 	 */
 	static @Nullable Constructor<?> rebuilder(Class<?> type) {
 		if (Modifier.isAbstract(type.getModifiers())) {
@@ -229,46 +246,14 @@ public class JsonOutcomeCodecFactory {
 		return null;
 	}
 
-	/** Writes kept failures and rebuilds them, for the types a method keeps only. */
-	private record Failures(List<Class<? extends Throwable>> keepOn, @Nullable ClassLoader classLoader) {
-
-		void write(ObjectNode stored, Throwable failure) {
-			ObjectNode written = stored.putObject("failure");
-			written.put("type", failure.getClass().getName());
-			written.put("message", failure.getMessage());
-		}
-
-		Throwable read(JsonNode failure) throws ReflectiveOperationException {
-			String typeName = failure.get("type").asString();
-			// Loaded without initialising it: nothing of the class runs unless it is a kept type.
-			Class<?> type = ClassUtils.forName(typeName, this.classLoader);
-			if (this.keepOn.stream().noneMatch((kept) -> kept.isAssignableFrom(type))) {
-				throw new IllegalStateException("Stored failure type " + typeName + " is not one the method keeps");
-			}
-			Constructor<?> constructor = rebuilder(type);
-			if (constructor == null) {
-				throw new IllegalStateException("Stored failure type " + typeName + " has no constructor to rebuild it");
-			}
-			JsonNode messageNode = failure.get("message");
-			String message = (messageNode == null || messageNode.isNull()) ? null : messageNode.asString();
-			ReflectionUtils.makeAccessible(constructor);
-			return (Throwable) switch (constructor.getParameterCount()) {
-				case 1 -> constructor.newInstance(message);
-				case 2 -> constructor.newInstance(message, null);
-				default -> constructor.newInstance();
-			};
-		}
-
-	}
-
 	/** The envelope shared by both codecs: failures and outcomes not kept; values are theirs. */
 	private abstract static class JsonCodec implements OutcomeCodec<Object> {
 
 		final JsonMapper mapper;
 
-		private final Failures failures;
+		private final KeptFailures failures;
 
-		JsonCodec(JsonMapper mapper, Failures failures) {
+		JsonCodec(JsonMapper mapper, KeptFailures failures) {
 			this.mapper = mapper;
 			this.failures = failures;
 		}
@@ -277,7 +262,7 @@ public class JsonOutcomeCodecFactory {
 		public String encode(Outcome<Object> outcome) {
 			ObjectNode stored = this.mapper.createObjectNode();
 			if (outcome instanceof Outcome.Thrown<Object> thrown) {
-				this.failures.write(stored, thrown.failure());
+				stored.set("failure", this.failures.write(thrown.failure()));
 			}
 			else if (outcome instanceof Outcome.Unavailable<Object> unavailable) {
 				stored.put("unavailable", unavailable.reason());
@@ -317,7 +302,7 @@ public class JsonOutcomeCodecFactory {
 
 		private final Values values;
 
-		ValueCodec(JsonMapper mapper, Failures failures, Values values) {
+		ValueCodec(JsonMapper mapper, KeptFailures failures, Values values) {
 			super(mapper, failures);
 			this.values = values;
 		}
@@ -339,7 +324,7 @@ public class JsonOutcomeCodecFactory {
 
 		private final Values body;
 
-		ResponseEntityCodec(JsonMapper mapper, Failures failures, Values body) {
+		ResponseEntityCodec(JsonMapper mapper, KeptFailures failures, Values body) {
 			super(mapper, failures);
 			this.body = body;
 		}

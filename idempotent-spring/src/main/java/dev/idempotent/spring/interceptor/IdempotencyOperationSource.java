@@ -176,10 +176,11 @@ public class IdempotencyOperationSource {
 			throw new IllegalStateException("@Idempotent on " + where + ": " + ex.getMessage(), ex);
 		}
 		for (Class<? extends Throwable> kept : keepOn) {
-			if (!Modifier.isAbstract(kept.getModifiers()) && !JsonOutcomeCodecFactory.canRebuild(kept)) {
+			String unbuildable = Modifier.isAbstract(kept.getModifiers()) ? null
+					: JsonOutcomeCodecFactory.whyNotRebuildable(kept);
+			if (unbuildable != null) {
 				throw new IllegalStateException("@Idempotent(keepOn = " + kept.getName() + ") on " + where
-						+ ": a kept failure is rebuilt for its duplicates, so it needs a constructor taking "
-						+ "(String message), (String message, Throwable cause) or nothing");
+						+ ": a kept failure is rebuilt from its fields for its duplicates, but " + unbuildable);
 			}
 		}
 		return policy;
