@@ -54,6 +54,19 @@ public interface IdempotencyTransport {
 	@Nullable String key(String header);
 
 	/**
+	 * The key an invocation carries outside the annotation's expression, read when it names none: by
+	 * default {@link #key(String)}. A transport whose invocations carry their key in an argument (a
+	 * message listener's record, say) reads it here.
+	 * @param header the header the operation names
+	 * @param method the annotated method
+	 * @param arguments its arguments
+	 * @return the raw key, or {@code null} if the invocation carries none
+	 */
+	default @Nullable String key(String header, Method method, Object[] arguments) {
+		return key(header);
+	}
+
+	/**
 	 * The caller the call is scoped to.
 	 * @param callers the application's resolver
 	 */
