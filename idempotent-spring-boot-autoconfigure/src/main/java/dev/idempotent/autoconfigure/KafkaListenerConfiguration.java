@@ -20,7 +20,6 @@ import dev.idempotent.spring.messaging.kafka.RefusedRecordErrorHandler;
 import dev.idempotent.spring.messaging.kafka.RefusedRecordErrorHandlers;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -48,10 +47,10 @@ class KafkaListenerConfiguration {
 		return new KafkaListenerTransport();
 	}
 
+	// No condition on the registry: @EnableKafka registers it after the auto-configurations are read.
 	@Bean
-	@ConditionalOnBean(KafkaListenerEndpointRegistry.class)
 	@ConditionalOnMissingBean
-	RefusedRecordErrorHandlers idempotencyRefusedRecordErrorHandlers(KafkaListenerEndpointRegistry registry,
+	RefusedRecordErrorHandlers idempotencyRefusedRecordErrorHandlers(ObjectProvider<KafkaListenerEndpointRegistry> registry,
 			ObjectProvider<KafkaOperations<?, ?>> templates) {
 		return new RefusedRecordErrorHandlers(registry, deadLetters(templates));
 	}

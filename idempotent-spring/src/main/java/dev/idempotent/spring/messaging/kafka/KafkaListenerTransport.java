@@ -90,6 +90,10 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 	// The shortest pause before a refused record is consumed again, so it never spins.
 	private static final Duration MINIMUM_RETRY_AFTER = Duration.ofMillis(100);
 
+	// The longest pause before a copy of a running record is consumed again: each attempt waits for the
+	// running one first (awaitCompletion), so the pause between them need not be the rest of the lease.
+	private static final Duration IN_PROGRESS_RETRY_AFTER = Duration.ofSeconds(1);
+
 	/** Whether a Kafka listener container calls the method: {@code @KafkaListener} or {@code @KafkaHandler}. */
 	@Override
 	public boolean supports(Method method) {
@@ -217,7 +221,9 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 		if (ex instanceof RequestInProgressException inProgress) {
 			logger.debug("A record's first processing is still running elsewhere; it is consumed again later "
 					+ "[operation={}, key={}]", operation.name(), call.key());
-			throw RecordRefusedException.of(Refusal.IN_PROGRESS, retryAfter(inProgress.getRetryAfter()), ex);
+			Duration retryAfter = retryAfter(inProgress.getRetryAfter());
+			throw RecordRefusedException.of(Refusal.IN_PROGRESS,
+					(retryAfter.compareTo(IN_PROGRESS_RETRY_AFTER) > 0) ? IN_PROGRESS_RETRY_AFTER : retryAfter, ex);
 		}
 		if (ex instanceof IdempotencyStorageUnavailableException unavailable) {
 			throw RecordRefusedException.of(Refusal.STORE_UNAVAILABLE, retryAfter(unavailable.getRetryAfter()), ex);

@@ -15,6 +15,7 @@ package dev.idempotent.spring.messaging.kafka;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
@@ -32,28 +33,32 @@ import org.springframework.kafka.listener.MessageListenerContainer;
  */
 public class RefusedRecordErrorHandlers implements SmartLifecycle {
 
-	private final KafkaListenerEndpointRegistry registry;
+	private final ObjectProvider<KafkaListenerEndpointRegistry> registry;
 
 	private final ConsumerRecordRecoverer deadLetters;
 
 	private volatile boolean running;
 
 	/**
-	 * @param registry the application's listener containers
+	 * @param registry the application's listener containers, if it has any; looked up when this starts, as
+	 * {@code @EnableKafka} registers it late
 	 * @param deadLetters publishes a record that no redelivery can process
 	 */
-	public RefusedRecordErrorHandlers(KafkaListenerEndpointRegistry registry, ConsumerRecordRecoverer deadLetters) {
+	public RefusedRecordErrorHandlers(ObjectProvider<KafkaListenerEndpointRegistry> registry,
+			ConsumerRecordRecoverer deadLetters) {
 		this.registry = registry;
 		this.deadLetters = deadLetters;
 	}
 
 	@Override
 	public void start() {
-		for (MessageListenerContainer container : this.registry.getAllListenerContainers()) {
-			if (container instanceof AbstractMessageListenerContainer<?, ?> listenerContainer) {
-				install(listenerContainer);
+		this.registry.ifAvailable((registry) -> {
+			for (MessageListenerContainer container : registry.getAllListenerContainers()) {
+				if (container instanceof AbstractMessageListenerContainer<?, ?> listenerContainer) {
+					install(listenerContainer);
+				}
 			}
-		}
+		});
 		this.running = true;
 	}
 
