@@ -115,6 +115,9 @@ class IdempotentKafkaListenerTests {
 	private Deliveries deliveries;
 
 	@Autowired
+	private KafkaGuideListeners guide;
+
+	@Autowired
 	private IdempotenceService idempotence;
 
 	@AfterAll
@@ -233,6 +236,26 @@ class IdempotentKafkaListenerTests {
 	}
 
 	@Test
+	void guideListenersTakeTheKeyFromTheirHeaderElseTheRecordKey() throws Exception {
+		String shipment = "shipment " + UUID.randomUUID();
+		String payment = "payment " + UUID.randomUUID();
+		String paymentByRecordKey = "payment " + UUID.randomUUID();
+		List<RecordMetadata> sent = new ArrayList<>();
+		for (int copy = 0; copy < 2; copy++) {
+			sent.add(sendAs("shipments", null, "Idempotency-Key", shipment, shipment));
+			sent.add(sendAs("payments", null, "payment-id", payment, payment));
+			sent.add(sendAs("payments", paymentByRecordKey, null, null, paymentByRecordKey));
+		}
+		for (RecordMetadata metadata : sent) {
+			Poll.until(metadata + " committed", () -> committed(metadata.topic(), metadata.partition(),
+					metadata.topic().equals("shipments") ? "shipping" : "payments") > metadata.offset());
+		}
+		assertThat(this.guide.shipping().shipped(shipment)).isEqualTo(1);
+		assertThat(this.guide.payments().paid(payment)).isEqualTo(1);
+		assertThat(this.guide.payments().paid(paymentByRecordKey)).isEqualTo(1);
+	}
+
+	@Test
 	void recordWhoseConsumerWasKilledMidRecordRunsOnceMoreAfterTheLease() throws Exception {
 		String key = UUID.randomUUID().toString();
 		Process other = startOtherConsumer();
@@ -266,7 +289,8 @@ class IdempotentKafkaListenerTests {
 		}
 	}
 
-	// Another JVM consuming the crash topic only, straight from Redis, and blocking in the listener.
+	// Another JVM consuming the crash topic only (the other listeners do not start), on the same Redis, and
+	// blocking in the listener.
 	private Process startOtherConsumer() throws Exception {
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		File log = Path.of("target", "kafka-crash-test-other-consumer.log").toFile();
@@ -278,7 +302,7 @@ class IdempotentKafkaListenerTests {
 				"--spring.data.redis.port=" + TestRedis.endpoint().port(), "--idempotent.key-prefix=" + KEY_PREFIX,
 				"--idempotent.store.timeout=500ms", "--test.topic-prefix=" + TOPICS,
 				"--test.runs.host=" + TestRedis.endpoint().host(), "--test.runs.port=" + TestRedis.endpoint().port(),
-				"--test.crash.auto-startup=true", "--test.crash.block=true", "--test.others.auto-startup=false",
+				"--test.crash.auto-startup=true", "--test.crash.block=true", "--spring.kafka.listener.auto-startup=false",
 				"--logging.level.org.apache.kafka=warn");
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
 	}
@@ -292,6 +316,15 @@ class IdempotentKafkaListenerTests {
 		ProducerRecord<String, String> record = new ProducerRecord<>(TOPICS + topic, partition, recordKey, value);
 		if (idempotencyKey != null) {
 			record.headers().add("Idempotency-Key", idempotencyKey.getBytes(StandardCharsets.UTF_8));
+		}
+		return this.kafkaTemplate.send(record).get().getRecordMetadata();
+	}
+
+	private RecordMetadata sendAs(String topic, @Nullable String recordKey, @Nullable String header,
+			@Nullable String key, String value) throws Exception {
+		ProducerRecord<String, String> record = new ProducerRecord<>(topic, recordKey, value);
+		if (header != null && key != null) {
+			record.headers().add(header, key.getBytes(StandardCharsets.UTF_8));
 		}
 		return this.kafkaTemplate.send(record).get().getRecordMetadata();
 	}
@@ -310,10 +343,14 @@ class IdempotentKafkaListenerTests {
 	}
 
 	private long committed(String topic, int partition) {
-		TopicPartition tp = new TopicPartition(TOPICS + topic, partition);
+		return committed(TOPICS + topic, partition, TOPICS + topic);
+	}
+
+	private long committed(String topic, int partition, String group) {
+		TopicPartition tp = new TopicPartition(topic, partition);
 		Map<TopicPartition, OffsetAndMetadata> offsets = kafka.doWithAdminFunction((admin) -> {
 			try {
-				return admin.listConsumerGroupOffsets(TOPICS + topic).partitionsToOffsetAndMetadata().get();
+				return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
 			}
 			catch (Exception ex) {
 				throw new IllegalStateException(ex);

@@ -59,6 +59,9 @@ public class KafkaListenerTestApp {
 	/** The topics, each with {@code <topic>-dlt} beside it. */
 	static final List<String> TOPICS = List.of("once", "strict", "slow", "crash");
 
+	/** The guide's topics, named as the guide names them. */
+	static final List<String> GUIDE_TOPICS = List.of("shipments", "payments");
+
 	public static void main(String[] args) {
 		SpringApplication.run(KafkaListenerTestApp.class, args);
 	}
@@ -66,6 +69,11 @@ public class KafkaListenerTestApp {
 	@Bean
 	Listeners listeners(@Value("${test.crash.block:false}") boolean blockOnCrash, Runs runs) {
 		return new Listeners(blockOnCrash, runs);
+	}
+
+	@Bean
+	KafkaGuideListeners guideListeners() {
+		return new KafkaGuideListeners();
 	}
 
 	@Bean
@@ -86,8 +94,9 @@ public class KafkaListenerTestApp {
 
 	@Bean
 	KafkaAdminTopics topics(@Value("${test.topic-prefix}") String prefix) {
-		return new KafkaAdminTopics(TOPICS.stream()
-			.flatMap((topic) -> java.util.stream.Stream.of(prefix + topic, prefix + topic + "-dlt"))
+		return new KafkaAdminTopics(java.util.stream.Stream
+			.concat(TOPICS.stream().map((topic) -> prefix + topic), GUIDE_TOPICS.stream())
+			.flatMap((topic) -> java.util.stream.Stream.of(topic, topic + "-dlt"))
 			.map((name) -> TopicBuilder.name(name).partitions(3).replicas(1).build())
 			.toArray(NewTopic[]::new));
 	}
@@ -127,7 +136,6 @@ public class KafkaListenerTestApp {
 		// Three consumers, one a partition, so copies on different partitions run at the same time. The key
 		// is the Idempotency-Key header, else the record key.
 		@KafkaListener(id = "once", topics = "${test.topic-prefix}once", groupId = "${test.topic-prefix}once",
-				autoStartup = "${test.others.auto-startup:true}",
 				concurrency = "3")
 		@Idempotent(name = "once")
 		public void once(ConsumerRecord<String, String> record) throws InterruptedException {
@@ -136,8 +144,7 @@ public class KafkaListenerTestApp {
 		}
 
 		// The key read from @Header parameters.
-		@KafkaListener(id = "strict", topics = "${test.topic-prefix}strict", groupId = "${test.topic-prefix}strict",
-				autoStartup = "${test.others.auto-startup:true}")
+		@KafkaListener(id = "strict", topics = "${test.topic-prefix}strict", groupId = "${test.topic-prefix}strict")
 		@Idempotent(name = "strict")
 		public void strict(String value, @Header(name = "Idempotency-Key", required = false) @Nullable String key,
 				@Header(name = KafkaHeaders.RECEIVED_KEY, required = false) @Nullable String recordKey) {
@@ -145,7 +152,6 @@ public class KafkaListenerTestApp {
 		}
 
 		@KafkaListener(id = "slow", topics = "${test.topic-prefix}slow", groupId = "${test.topic-prefix}slow",
-				autoStartup = "${test.others.auto-startup:true}",
 				concurrency = "3")
 		@Idempotent(name = "slow", awaitCompletion = "300ms")
 		public void slow(ConsumerRecord<String, String> record) throws InterruptedException {
