@@ -62,7 +62,7 @@ import org.springframework.context.annotation.Role;
 /**
  * Auto-configuration of {@link dev.idempotent.spring.Idempotent}: the store (Redis when the
  * application has a {@code RedisConnectionFactory}, else in-memory), the engine, the advisor, the
- * transports (servlet handlers, message listeners, plain method calls, and any
+ * transports (servlet handlers, message listeners, Kafka listeners, plain method calls, and any
  * {@link IdempotencyTransport} bean of the application's, which comes first),
  * {@link IdempotenceService} and, in a servlet web application, the problem-detail mapping. Every
  * bean backs off when the application defines its own.
@@ -70,12 +70,12 @@ import org.springframework.context.annotation.Role;
 @AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-		"org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration" })
+		"org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
+		"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration" })
 @ConditionalOnBooleanProperty(name = "idempotent.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(IdempotencyProperties.class)
 @Import({ RedisStoreConfiguration.class, JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class,
-		ServletTransportConfiguration.class,
-		IdempotencyWebConfiguration.class })
+		ServletTransportConfiguration.class, KafkaListenerConfiguration.class, IdempotencyWebConfiguration.class })
 public final class IdempotencyAutoConfiguration {
 
 	@Bean

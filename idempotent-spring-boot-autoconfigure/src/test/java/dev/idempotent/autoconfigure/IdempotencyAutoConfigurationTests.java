@@ -33,6 +33,9 @@ import dev.idempotent.spring.IdempotencyCallerResolver;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.interceptor.IdempotencyAdvisor;
 import dev.idempotent.spring.interceptor.IdempotencyDefaults;
+import dev.idempotent.spring.interceptor.IdempotencyOperationSource;
+import dev.idempotent.spring.messaging.kafka.KafkaListenerTransport;
+import dev.idempotent.spring.messaging.kafka.RefusedRecordErrorHandlers;
 import dev.idempotent.spring.web.servlet.IdempotencyProblemHandler;
 import dev.idempotent.spring.web.servlet.IdempotencyRequestBodyAdvice;
 import dev.idempotent.test.Poll;
@@ -44,6 +47,7 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -52,6 +56,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.kafka.annotation.KafkaListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -235,10 +240,36 @@ class IdempotencyAutoConfigurationTests {
 	}
 
 	@Test
+	void kafkaListenersGetTheirTransportAndRefusalHandlingOnlyWithSpringKafka() {
+		ApplicationContextRunner kafka = this.runner.withPropertyValues("idempotent.store.type=in-memory")
+			.withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class));
+		kafka.run((context) -> {
+			assertThat(context).hasSingleBean(KafkaListenerTransport.class).hasSingleBean(RefusedRecordErrorHandlers.class);
+			assertThat(context.getBean(IdempotencyOperationSource.class)
+				.getOperation(KafkaListeners.class.getMethod("consume", String.class), KafkaListeners.class)
+				.transport()).isInstanceOf(KafkaListenerTransport.class);
+		});
+		kafka.withClassLoader(new FilteredClassLoader(KafkaListener.class)).run((context) -> {
+			assertThat(context).hasNotFailed()
+				.doesNotHaveBean(KafkaListenerTransport.class)
+				.doesNotHaveBean(RefusedRecordErrorHandlers.class);
+		});
+	}
+
+	static class KafkaListeners {
+
+		@KafkaListener(topics = "records")
+		@Idempotent(key = "#value")
+		public void consume(String value) {
+		}
+
+	}
+
+	@Test
 	void everyAutoConfiguredBeanIsConditionalOnMissingBean() {
 		List<String> unconditional = new ArrayList<>();
 		for (Class<?> configuration : List.of(IdempotencyAutoConfiguration.class, IdempotencyWebConfiguration.class,
-				IdempotencyEndpointAutoConfiguration.class)) {
+				KafkaListenerConfiguration.class, IdempotencyEndpointAutoConfiguration.class)) {
 			for (Method method : configuration.getDeclaredMethods()) {
 				if (method.isAnnotationPresent(Bean.class) && !method.isAnnotationPresent(ConditionalOnMissingBean.class)) {
 					unconditional.add(method.toString());

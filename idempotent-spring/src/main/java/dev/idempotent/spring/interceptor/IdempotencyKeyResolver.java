@@ -53,7 +53,7 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 	 */
 	public @Nullable String resolveKey(IdempotencyOperation operation, @Nullable Object target, Object[] arguments) {
 		if (operation.keyExpression() == null) {
-			return operation.transport().key(operation.header());
+			return operation.transport().key(operation.header(), operation.method(), arguments);
 		}
 		Object value = evaluate(operation, operation.keyExpression(), target, arguments);
 		return (value != null) ? value.toString() : null;

@@ -45,9 +45,10 @@ import org.springframework.util.ClassUtils;
 
 /**
  * {@link Idempotent} on a message listener: a method a listener container calls for each delivery,
- * recognised by {@code @RabbitListener}, {@code @RabbitHandler}, {@code @JmsListener},
- * {@code @KafkaListener} or {@code @KafkaHandler} on it. Brokers deliver at least once, so the answers
- * differ from a web call's:
+ * recognised by {@code @RabbitListener}, {@code @RabbitHandler} or {@code @JmsListener} on it (Kafka
+ * listeners have a transport of their own,
+ * {@link dev.idempotent.spring.messaging.kafka.KafkaListenerTransport}).
+ * Brokers deliver at least once, so the answers differ from a web call's:
  * <ul>
  * <li>a duplicate of a completed call is skipped: the method does not run and the call returns
  * {@code null}, so the container acknowledges the message, whatever {@link Idempotent#onDuplicate()}
@@ -81,8 +82,7 @@ public class MessageListenerTransport implements IdempotencyTransport {
 			"org.springframework.amqp.rabbit.annotation.RabbitListener",
 			"org.springframework.amqp.rabbit.annotation.RabbitHandler");
 
-	private static final List<String> OTHER_LISTENERS = List.of("org.springframework.jms.annotation.JmsListener",
-			"org.springframework.kafka.annotation.KafkaListener", "org.springframework.kafka.annotation.KafkaHandler");
+	private static final List<String> OTHER_LISTENERS = List.of("org.springframework.jms.annotation.JmsListener");
 
 	// Arguments that describe a delivery rather than the message: they differ between deliveries of one
 	// message, so a fingerprint leaves them out.
@@ -91,8 +91,7 @@ public class MessageListenerTransport implements IdempotencyTransport {
 			"org.springframework.messaging.handler.annotation.Headers");
 
 	private static final List<Class<?>> DELIVERY_TYPES = Stream
-		.of("com.rabbitmq.client.Channel", "org.springframework.amqp.core.MessageProperties", "jakarta.jms.Session",
-				"org.springframework.kafka.support.Acknowledgment", "org.apache.kafka.clients.consumer.Consumer")
+		.of("com.rabbitmq.client.Channel", "org.springframework.amqp.core.MessageProperties", "jakarta.jms.Session")
 		.filter((name) -> ClassUtils.isPresent(name, CLASS_LOADER))
 		.<Class<?>>map((name) -> ClassUtils.resolveClassName(name, CLASS_LOADER))
 		.toList();

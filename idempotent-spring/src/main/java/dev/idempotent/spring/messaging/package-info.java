@@ -13,8 +13,8 @@
  */
 /**
  * Internal; public for wiring. The message-listener transport: methods a listener container calls
- * ({@code @RabbitListener}, {@code @JmsListener}, {@code @KafkaListener} and their handlers), whose
- * duplicates are skipped, requeued or rejected rather than answered.
+ * ({@code @RabbitListener}, {@code @JmsListener} and their handlers), whose duplicates are skipped,
+ * requeued or rejected rather than answered; Kafka listeners in {@code .kafka}.
  */
 @NullMarked
 package dev.idempotent.spring.messaging;

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * the engine (a fresh result, a replay, a duplicate, a call in progress, a failure) reach whoever
  * invoked the method.
  * <p>
- * Adding a kind of invocation (a reactive web handler, a Kafka or JMS listener) is one
+ * Adding a kind of invocation (a reactive web handler, a JMS listener) is one
  * implementation of this interface, registered as a bean; the interceptor, the fingerprinter and
  * the operation source do not change.
  */
@@ -52,6 +52,19 @@ public interface IdempotencyTransport {
 	 * @return the raw key, or {@code null} if the invocation carries none
 	 */
 	@Nullable String key(String header);
+
+	/**
+	 * The key an invocation carries outside the annotation's expression, read when it names none: by
+	 * default {@link #key(String)}. A transport whose invocations carry their key in an argument (a
+	 * message listener's record, say) reads it here.
+	 * @param header the header the operation names
+	 * @param method the annotated method
+	 * @param arguments its arguments
+	 * @return the raw key, or {@code null} if the invocation carries none
+	 */
+	default @Nullable String key(String header, Method method, Object[] arguments) {
+		return key(header);
+	}
 
 	/**
 	 * The caller the call is scoped to.
