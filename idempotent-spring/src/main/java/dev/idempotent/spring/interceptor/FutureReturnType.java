@@ -40,9 +40,13 @@ final class FutureReturnType {
 		return type == CompletableFuture.class || type == CompletionStage.class;
 	}
 
-	/** The type of the future's value: what is stored, and what a duplicate reads back. */
+	/**
+	 * The type of the future's value, as declared ({@code List<Receipt>} of a
+	 * {@code CompletableFuture<List<Receipt>>}): what is stored, and what a duplicate reads back. Both
+	 * types have the one type parameter, so the declared argument is the value's type.
+	 */
 	static ResolvableType valueType(Method method) {
-		return ResolvableType.forMethodReturnType(method).as(CompletionStage.class).getGeneric(0);
+		return ResolvableType.forMethodReturnType(method).getGeneric(0);
 	}
 
 	/** Runs the call; the execution's value is the future the caller gets. */
