@@ -18,6 +18,10 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -137,6 +141,151 @@ public final class IdempotencyEngine {
 	 */
 	public <T> Execution<T> execute(IdempotencyCall call, OutcomeCodec<T> codec, Invocation<T> invocation)
 			throws Throwable {
+		Started<T> started = start(call, codec);
+		if (started.replay() != null) {
+			return started.replay();
+		}
+		return run(Objects.requireNonNull(started.active()), codec, invocation);
+	}
+
+	// Runs the method under the claim, and completes or releases the claim unless a future now holds it.
+	private <T> Execution<T> run(ActiveCall active, OutcomeCodec<T> codec, Invocation<T> invocation) throws Throwable {
+		IdempotencyCall call = active.call;
+		this.activeCall.set(active);
+		renewLease(active);
+		T result;
+		try {
+			result = KeyInLogs.run(call.operation(), active.key, invocation);
+		}
+		catch (Throwable ex) {
+			restore(active);
+			Outcome<T> failure = Outcome.thrown(ex);
+			// A kept business failure is the final answer, and a duplicate gets it again.
+			boolean kept = call.policy().exceptions().keeps(ex);
+			if (active.releaseRequested) {
+				finish(active, codec, Ending.RELEASE, failure);
+			}
+			else if (!finishAfterTransaction(active, codec, failure, kept)) {
+				boolean stored = finish(active, codec, kept ? Ending.KEEP_FAILURE : Ending.RELEASE, failure);
+				notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+				throw ex;
+			}
+			notifyListener(call, CallOutcome.EXECUTED);
+			throw ex;
+		}
+		restore(active);
+		if (active.pending) {
+			// A future holds the claim now, and completes or releases it.
+			notifyListener(call, CallOutcome.EXECUTED);
+			return Execution.fresh(result);
+		}
+		Outcome<T> returned = Outcome.returned(result);
+		if (active.releaseRequested) {
+			finish(active, codec, Ending.RELEASE, returned);
+		}
+		else if (!finishAfterTransaction(active, codec, returned, false)) {
+			boolean stored = finish(active, codec, Ending.COMPLETE, returned);
+			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
+			return Execution.fresh(result);
+		}
+		notifyListener(call, CallOutcome.EXECUTED);
+		return Execution.fresh(result);
+	}
+
+	/**
+	 * Runs a method that returns a future at most once for the call's key: the key is claimed, and the
+	 * method called, on the calling thread; the claim is completed or released when the method's future
+	 * completes, on the thread that completes it, and its lease is renewed until then. The future handed
+	 * back completes once the outcome is stored (or given up on), with the method's own value or failure
+	 * ({@link CompletionException} unwrapped). Cancelling it does not reach the method's future: its
+	 * outcome is still stored when it completes. A method future that is itself cancelled completes the
+	 * claim without an outcome, since the work may have run: its duplicates get
+	 * {@link ReplayUnavailableException}, and it never runs again.
+	 * <p>
+	 * What is refused before the method runs is thrown at once, as by {@link #execute}; so is what the
+	 * method itself throws rather than returning a future. Completion does not wait for a caller's
+	 * transaction, and a failed completion is retried only by the {@link LeaseRenewer}, so the thread
+	 * that completes the future is held for one store call at most.
+	 * @return the future for the caller: a fresh one, or an already completed replay of the first call's
+	 * outcome ({@link Execution#replayed()}); never a {@linkplain Execution#failure() failure}
+	 * @throws IdempotencyException as {@link #execute} does, before the method runs
+	 * @throws Throwable what the method throws instead of returning a future, handled as by {@link #execute}
+	 */
+	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
+			Invocation<? extends CompletionStage<T>> invocation) throws Throwable {
+		Started<T> started = start(call, codec);
+		Execution<T> replay = started.replay();
+		if (replay != null) {
+			CompletableFuture<T> answer = (replay.failure() != null) ? CompletableFuture.failedFuture(replay.failure())
+					: CompletableFuture.completedFuture(replay.value());
+			return new Execution<>(answer, null, true);
+		}
+		ActiveCall active = Objects.requireNonNull(started.active());
+		CompletableFuture<T> answer = new CompletableFuture<>();
+		run(active, codec, () -> {
+			CompletionStage<T> stage = invocation.invoke();
+			if (stage == null) {
+				return null;
+			}
+			// The method ran and handed its work on: its claim is kept past the call, until the future completes.
+			active.pending = true;
+			stage.whenComplete((value, failure) -> {
+				Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+						? failure.getCause() : failure;
+				try {
+					finishFuture(active, codec, value, cause);
+				}
+				catch (RuntimeException ex) {
+					logger.error("Could not complete the claim of an idempotent call whose future completed; it lapses "
+							+ "with its lease [operation={}, key={}, storageKey={}]", active.call.operation(),
+							active.key, active.storageKey, ex);
+					notifyCompletionFailed(active.call);
+				}
+				finally {
+					if (cause != null) {
+						answer.completeExceptionally(cause);
+					}
+					else {
+						answer.complete(value);
+					}
+				}
+			});
+			return null;
+		});
+		if (!active.pending) {
+			// The method returned null rather than a future: that is its answer, stored as such.
+			return new Execution<>(null, null, false);
+		}
+		return Execution.fresh(answer);
+	}
+
+	// The claim of a method's future, once it completed: no transaction to wait for, no retries here.
+	private <T> void finishFuture(ActiveCall active, OutcomeCodec<T> codec, @Nullable T value,
+			@Nullable Throwable failure) {
+		boolean stored;
+		if (active.releaseRequested) {
+			stored = finish(active, codec, Ending.RELEASE, Outcome.returned(value), false);
+		}
+		else if (failure instanceof CancellationException) {
+			logger.warn("The future of an idempotent call was cancelled; the work may have run, so the call is completed "
+					+ "without its outcome: a duplicate is refused, never run again [operation={}, key={}]",
+					active.call.operation(), active.key);
+			stored = finish(active, codec, Ending.COMPLETE, Outcome.unavailable("the future was cancelled"), false);
+		}
+		else if (failure != null) {
+			boolean kept = active.call.policy().exceptions().keeps(failure);
+			stored = finish(active, codec, kept ? Ending.KEEP_FAILURE : Ending.RELEASE, Outcome.thrown(failure), false);
+		}
+		else {
+			stored = finish(active, codec, Ending.COMPLETE, Outcome.returned(value), false);
+		}
+		if (!stored) {
+			notifyCompletionFailed(active.call);
+		}
+	}
+
+	// Validates the key and claims it: the duplicate's answer, or the call that now holds the claim.
+	private <T> Started<T> start(IdempotencyCall call, OutcomeCodec<T> codec) {
 		String key;
 		String storageKey;
 		String owner = UUID.randomUUID().toString();
@@ -157,7 +306,7 @@ public final class IdempotencyEngine {
 			if (!claim.isAcquired()) {
 				Execution<T> replay = answerDuplicate(call, key, storageKey, fingerprint, codec, claim.existing());
 				notifyListener(call, CallOutcome.REPLAYED);
-				return replay;
+				return new Started<>(replay, null);
 			}
 		}
 		catch (IdempotencyException ex) {
@@ -169,40 +318,7 @@ public final class IdempotencyEngine {
 		}
 		ActiveCall active = new ActiveCall(call, key, storageKey, owner, claimed.result().fence(),
 				claimed.sentNanos(), this.activeCall.get());
-		this.activeCall.set(active);
-		renewLease(active);
-		T result;
-		try {
-			result = KeyInLogs.run(call.operation(), key, invocation);
-		}
-		catch (Throwable ex) {
-			restore(active);
-			Outcome<T> failure = Outcome.thrown(ex);
-			// A kept business failure is the final answer, and a duplicate gets it again.
-			boolean kept = call.policy().exceptions().keeps(ex);
-			if (active.releaseRequested) {
-				finish(active, codec, Ending.RELEASE, failure);
-			}
-			else if (!finishAfterTransaction(active, codec, failure, kept)) {
-				boolean stored = finish(active, codec, kept ? Ending.KEEP_FAILURE : Ending.RELEASE, failure);
-				notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
-				throw ex;
-			}
-			notifyListener(call, CallOutcome.EXECUTED);
-			throw ex;
-		}
-		restore(active);
-		Outcome<T> returned = Outcome.returned(result);
-		if (active.releaseRequested) {
-			finish(active, codec, Ending.RELEASE, returned);
-		}
-		else if (!finishAfterTransaction(active, codec, returned, false)) {
-			boolean stored = finish(active, codec, Ending.COMPLETE, returned);
-			notifyListener(call, stored ? CallOutcome.EXECUTED : CallOutcome.COMPLETION_FAILED);
-			return Execution.fresh(result);
-		}
-		notifyListener(call, CallOutcome.EXECUTED);
-		return Execution.fresh(result);
+		return new Started<>(null, active);
 	}
 
 	/**
@@ -392,6 +508,12 @@ public final class IdempotencyEngine {
 	// Whether the claim was completed or released as the ending says (or is being completed in the
 	// background); a failure is logged for repair, and the caller gets the call's own result either way.
 	private <T> boolean finish(ActiveCall active, OutcomeCodec<T> codec, Ending ending, Outcome<T> outcome) {
+		return finish(active, codec, ending, outcome, true);
+	}
+
+	// Without mayWait, a failed completion is retried only in the background (by the lease renewer).
+	private <T> boolean finish(ActiveCall active, OutcomeCodec<T> codec, Ending ending, Outcome<T> outcome,
+			boolean mayWait) {
 		active.finishing = true;
 		try {
 			if (ending == Ending.RELEASE) {
@@ -401,7 +523,7 @@ public final class IdempotencyEngine {
 			IdempotencyCall call = active.call;
 			String stored = this.outcomes.encode(call, active.key, active.storageKey, codec, outcome);
 			boolean joined = joinsTransaction(active);
-			return completeWhileHeld(active, !joined, () -> (ending == Ending.KEEP_FAILURE)
+			return completeWhileHeld(active, !joined, mayWait, () -> (ending == Ending.KEEP_FAILURE)
 					? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
 					: this.store.complete(active.storageKey, active.owner, stored, call.policy().retention()));
 		}
@@ -419,7 +541,7 @@ public final class IdempotencyEngine {
 	 * one they run here.
 	 * @return {@code false} if the outcome could not be stored and will not be
 	 */
-	private boolean completeWhileHeld(ActiveCall active, boolean retry, BooleanSupplier complete) {
+	private boolean completeWhileHeld(ActiveCall active, boolean retry, boolean mayWait, BooleanSupplier complete) {
 		long pause = FIRST_COMPLETION_RETRY_MILLIS;
 		int attempts = 0;
 		// Renewals may keep the lease alive while completions keep failing: try for one lease at most.
@@ -444,6 +566,10 @@ public final class IdempotencyEngine {
 					active.completion = new PendingCompletion(complete, giveUpAt, next,
 							Math.min(pause * 2, LAST_COMPLETION_RETRY_MILLIS));
 					return true;
+				}
+				if (!mayWait) {
+					logGaveUp(active, attempts, ex);
+					return false;
 				}
 				if (attempts == 1) {
 					logger.warn("Could not store the outcome of an idempotent call; retrying while its lease holds "
@@ -709,6 +835,10 @@ public final class IdempotencyEngine {
 
 	}
 
+	/** A started call: the answer to a duplicate, or the claim the call now holds. */
+	private record Started<T>(@Nullable Execution<T> replay, @Nullable ActiveCall active) {
+	}
+
 	/** A claim's answer, and when it was sent: the lease runs from no earlier than that. */
 	private record Claimed(ClaimResult result, long sentNanos) {
 	}
@@ -777,9 +907,12 @@ public final class IdempotencyEngine {
 		// Set when the first completion failed and later ones run in the background.
 		volatile @Nullable PendingCompletion completion;
 
-		boolean releaseRequested;
+		volatile boolean releaseRequested;
 
-		boolean released;
+		// The method returned a future, which completes or releases the claim when it completes.
+		volatile boolean pending;
+
+		volatile boolean released;
 
 		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, long fence, long claimSentNanos,
 				@Nullable ActiveCall parent) {

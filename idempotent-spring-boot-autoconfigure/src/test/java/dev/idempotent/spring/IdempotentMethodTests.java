@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -184,7 +185,10 @@ class IdempotentMethodTests {
 			.withMessageContaining("Inventory.badLease")
 			.withMessageContaining("not a duration");
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.later(newKey()))
-			.withMessageContaining("asynchronous");
+			.withMessageContaining("Inventory.later")
+			.withMessageContaining("asynchronous return type (java.util.concurrent.Future)")
+			.withMessageContaining("CompletableFuture<T> and CompletionStage<T>")
+			.withMessageContaining("not yet: Mono, Flux");
 	}
 
 	@Test
@@ -576,7 +580,7 @@ class IdempotentMethodTests {
 		}
 
 		@Idempotent(key = "#key")
-		public CompletableFuture<String> later(String key) {
+		public Future<String> later(String key) {
 			return CompletableFuture.completedFuture(key);
 		}
 

@@ -35,7 +35,11 @@ import dev.idempotent.core.DuplicatePolicy;
  * duplicate gets the same failure again. If the store fails, the method does not run.
  * <p>
  * Works on any Spring bean method that is called through its proxy (controllers and services).
- * Return values are stored as JSON and read back with the method's declared generic return type. On
+ * Return values are stored as JSON and read back with the method's declared generic return type. A
+ * plain method (not a handler or listener) may return {@code CompletableFuture<T>} or
+ * {@code CompletionStage<T>}: the key is claimed at the call, and the future's value, of type
+ * {@code T}, is stored when it completes; {@code Mono}, {@code Flux}, other futures and suspend
+ * functions are refused on the first call. On
  * a message listener ({@code @RabbitListener} and friends) a duplicate is not answered but skipped, so
  * the container acknowledges it, or requeued while its first delivery still runs.
  */

@@ -123,7 +123,11 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 		@Override
 		public Execution<Object> execute(IdempotencyCall call, IdempotencyEngine.Invocation<Object> method)
 				throws Throwable {
-			return IdempotencyInterceptor.this.engine.execute(call, this.operation.codec(), method);
+			IdempotencyEngine engine = IdempotencyInterceptor.this.engine;
+			if (FutureReturnType.returnsFuture(this.operation.method())) {
+				return FutureReturnType.execute(engine, call, this.operation.codec(), method);
+			}
+			return engine.execute(call, this.operation.codec(), method);
 		}
 
 		@Override

@@ -114,7 +114,6 @@ public class IdempotencyOperationSource {
 		}
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		String where = ClassUtils.getQualifiedMethodName(specific, targetClass);
-		rejectAsynchronous(specific, where);
 		String name = annotation.token() ? IdempotencyTokenOperations.tokenOperationName(annotation, where)
 				: StringUtils.hasText(annotation.name()) ? annotation.name().trim() : where;
 		String keyExpression = expression(specific, annotation.key(), where);
@@ -131,6 +130,12 @@ public class IdempotencyOperationSource {
 		}
 		Duration retention = duration(annotation.retention(), this.defaults.retention(), "retention", where);
 		IdempotencyTransport transport = transport(specific);
+		boolean future = FutureReturnType.returnsFuture(specific);
+		if (future && !transport.supportsFutures()) {
+			throw new IllegalStateException("@Idempotent on " + where + ": a " + specific.getReturnType().getSimpleName()
+					+ " is supported on plain method calls only, not through " + transport.getClass().getSimpleName());
+		}
+		rejectAsynchronous(specific, where);
 		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
 				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where)
 				: transport.awaitCompletion(lease);
@@ -139,7 +144,8 @@ public class IdempotencyOperationSource {
 				exceptions, annotation.token());
 		return new IdempotencyOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
 				scopeExpression, header, annotation.fingerprint(), transport, policy,
-				this.codecs.forMethod(specific, exceptions));
+				future ? this.codecs.forType(FutureReturnType.valueType(specific), exceptions,
+						specific.getDeclaringClass().getClassLoader()) : this.codecs.forMethod(specific, exceptions));
 	}
 
 	private IdempotencyTransport transport(Method method) {
@@ -186,12 +192,20 @@ public class IdempotencyOperationSource {
 		return policy;
 	}
 
+	// Of the asynchronous return types, CompletableFuture and CompletionStage themselves are supported.
 	private static void rejectAsynchronous(Method method, String where) {
 		Class<?> type = method.getReturnType();
-		if (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
-				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core.")) {
-			throw new IllegalStateException("@Idempotent does not support asynchronous return types (" + type.getName()
-					+ ") on " + where + ": the call would be recorded before it finished");
+		Class<?>[] parameters = method.getParameterTypes();
+		boolean suspend = parameters.length > 0
+				&& parameters[parameters.length - 1].getName().equals("kotlin.coroutines.Continuation");
+		if (suspend || (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
+				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core."))
+				&& !FutureReturnType.returnsFuture(method)) {
+			throw new IllegalStateException("@Idempotent does not support the asynchronous return type "
+					+ (suspend ? "of a suspend function" : "(" + type.getName() + ")") + " on " + where
+					+ ": the call would be recorded before it finished. Supported: plain values, "
+					+ "CompletableFuture<T> and CompletionStage<T>; not yet: Mono, Flux, other Futures or "
+					+ "Publishers, suspend functions");
 		}
 	}
 

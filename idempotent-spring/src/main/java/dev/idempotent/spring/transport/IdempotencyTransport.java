@@ -37,6 +37,16 @@ public interface IdempotencyTransport {
 	boolean supports(Method method);
 
 	/**
+	 * Whether this transport carries the calls of methods that return a {@code CompletableFuture} or
+	 * {@code CompletionStage}; asked once per method, and by default no. For such a method,
+	 * {@link IdempotencyInvocation#execute} answers with the future the caller gets: one that completes
+	 * once the outcome is stored, or an already completed replay.
+	 */
+	default boolean supportsFutures() {
+		return false;
+	}
+
+	/**
 	 * How long a duplicate of a running call waits for its answer when the annotation does not say
 	 * ({@code awaitCompletion}); by default it does not wait.
 	 * @param lease the operation's lease

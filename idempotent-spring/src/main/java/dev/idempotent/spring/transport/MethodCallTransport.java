@@ -46,6 +46,12 @@ public class MethodCallTransport implements IdempotencyTransport {
 		return true;
 	}
 
+	/** Yes: the caller gets the future, and a replay is marked as for any other method. */
+	@Override
+	public boolean supportsFutures() {
+		return true;
+	}
+
 	@Override
 	public @Nullable String key(String header) {
 		return this.request.header(header);

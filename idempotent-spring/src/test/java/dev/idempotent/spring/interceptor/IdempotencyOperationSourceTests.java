@@ -16,7 +16,10 @@ package dev.idempotent.spring.interceptor;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
+import dev.idempotent.core.Outcome;
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.codec.JsonOutcomeCodecFactory;
 import dev.idempotent.spring.messaging.MessageListenerTransport;
@@ -104,11 +107,41 @@ class IdempotencyOperationSourceTests {
 			.withMessageContaining("whole number of milliseconds");
 	}
 
+	@Test
+	void aFutureOfAPlainMethodStoresItsValueReadBackWithItsGenericType() {
+		IdempotencyOperation operation = operation("later");
+		String stored = operation.codec().encode(Outcome.returned(List.of(new Parcel("p-1"))));
+		assertThat(stored).doesNotContain("CompletableFuture");
+		assertThat(operation.codec().decode(stored)).isEqualTo(Outcome.returned(List.of(new Parcel("p-1"))));
+		assertThat(operation("staged").codec().decode(operation("staged").codec().encode(Outcome.returned("p-2"))))
+			.isEqualTo(Outcome.returned("p-2"));
+	}
+
+	@Test
+	void otherAsynchronousReturnTypesAndFuturesOfListenersAreRefused() {
+		assertThatIllegalStateException().isThrownBy(() -> operation("onLaterShipment"))
+			.withMessageContaining("Shipments.onLaterShipment")
+			.withMessageContaining("CompletableFuture is supported on plain method calls only")
+			.withMessageContaining("MessageListenerTransport");
+		assertThatIllegalStateException().isThrownBy(() -> operation("ownFuture"))
+			.withMessageContaining("Shipments.ownFuture")
+			.withMessageContaining("asynchronous return type (" + OwnFuture.class.getName() + ")")
+			.withMessageContaining("not yet: Mono, Flux");
+	}
+
 	private IdempotencyOperation operation(String name) {
 		Method method = ReflectionUtils.findMethod(Shipments.class, name, String.class);
 		IdempotencyOperation operation = this.operations.getOperation(method, Shipments.class);
 		assertThat(operation).as("@Idempotent on " + name).isNotNull();
 		return operation;
+	}
+
+	record Parcel(String id) {
+	}
+
+	/** A subclass of CompletableFuture: the caller would expect this type back, which cannot be given. */
+	static class OwnFuture extends CompletableFuture<String> {
+
 	}
 
 	static class Shipments {
@@ -120,6 +153,27 @@ class IdempotencyOperationSourceTests {
 
 		@Idempotent(key = "#id")
 		void ship(String id) {
+		}
+
+		@Idempotent(key = "#id")
+		CompletableFuture<List<Parcel>> later(String id) {
+			return CompletableFuture.completedFuture(List.of(new Parcel(id)));
+		}
+
+		@Idempotent(key = "#id")
+		CompletionStage<String> staged(String id) {
+			return CompletableFuture.completedFuture(id);
+		}
+
+		@RabbitListener(queues = "shipments")
+		@Idempotent(key = "#id")
+		CompletableFuture<Void> onLaterShipment(String id) {
+			return CompletableFuture.completedFuture(null);
+		}
+
+		@Idempotent(key = "#id")
+		OwnFuture ownFuture(String id) {
+			return new OwnFuture();
 		}
 
 		@Idempotent(header = "X-Request-Id", lease = "${lease}", retention = "PT2H", awaitCompletion = "3s")
