@@ -67,7 +67,11 @@ import org.springframework.util.ClassUtils;
  * For a {@code @RabbitListener}, requeueing and rejecting are forced with
  * {@code ImmediateRequeueAmqpException} and {@code AmqpRejectAndDontRequeueException}, whatever the
  * container's {@code default-requeue-rejected}; other containers get the library's exception and
- * handle it as they handle any failure.
+ * handle it as they handle any failure. A {@code @JmsListener}'s container rolls back its transacted
+ * session (Spring Boot's default) or recovers a {@code CLIENT_ACKNOWLEDGE} session, so the broker
+ * redelivers the message; a rejected message is redelivered until the broker's delivery limit moves it
+ * to its dead-letter queue. With {@code AUTO_ACKNOWLEDGE} and no transaction the message would already
+ * be acknowledged: such a container must not carry an idempotent listener.
  */
 public class MessageListenerTransport implements IdempotencyTransport {
 
@@ -99,6 +103,8 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	private static final boolean MESSAGING_PRESENT = ClassUtils
 		.isPresent("org.springframework.messaging.Message", CLASS_LOADER);
 
+	private static final boolean JMS_PRESENT = ClassUtils.isPresent("jakarta.jms.Message", CLASS_LOADER);
+
 	// How much longer than the lease a duplicate waits by default, so a dead consumer's claim lapses
 	// within the wait even when it was renewed just before the consumer died.
 	private static final Duration LAPSE_MARGIN = Duration.ofSeconds(1);
@@ -121,7 +127,8 @@ public class MessageListenerTransport implements IdempotencyTransport {
 
 	/**
 	 * What a listener's fingerprint covers: the message, not its delivery. An AMQP {@code Message}
-	 * counts as its body and a Spring {@code Message} as its payload; {@code @Header} and
+	 * counts as its body, a Spring {@code Message} as its payload and a JMS {@code Message} as its body
+	 * (the text of a {@code TextMessage}, the bytes of a {@code BytesMessage}); {@code @Header} and
 	 * {@code @Headers} arguments, the channel or session and acknowledgement handles are left out, as
 	 * the delivery tag and the redelivered flag differ between deliveries of one message.
 	 */
@@ -157,6 +164,9 @@ public class MessageListenerTransport implements IdempotencyTransport {
 		}
 		if (MESSAGING_PRESENT && Messaging.isMessage(argument)) {
 			return Messaging.payload(Objects.requireNonNull(argument));
+		}
+		if (JMS_PRESENT && Jms.isMessage(argument)) {
+			return Jms.body(Objects.requireNonNull(argument));
 		}
 		return argument;
 	}
@@ -256,6 +266,30 @@ public class MessageListenerTransport implements IdempotencyTransport {
 
 		static RuntimeException reject(IdempotencyException ex) {
 			return new org.springframework.amqp.AmqpRejectAndDontRequeueException(ex.getMessage(), ex);
+		}
+
+	}
+
+	// Loaded only when the JMS API is present.
+	private static final class Jms {
+
+		static boolean isMessage(@Nullable Object argument) {
+			return argument instanceof jakarta.jms.Message;
+		}
+
+		static @Nullable Object body(Object argument) {
+			jakarta.jms.Message message = (jakarta.jms.Message) argument;
+			try {
+				if (message instanceof jakarta.jms.TextMessage text) {
+					return text.getText();
+				}
+				// The bytes of a BytesMessage, the map of a MapMessage, the object of an ObjectMessage.
+				return message.getBody(Object.class);
+			}
+			catch (jakarta.jms.JMSException ex) {
+				throw new IllegalArgumentException("Cannot read the body of JMS message for its fingerprint: "
+						+ ex.getMessage(), ex);
+			}
 		}
 
 	}
