@@ -23,7 +23,6 @@ import java.util.stream.Stream;
 
 import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.DuplicateRequestException;
-import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyException;
 import dev.idempotent.core.IdempotencyKeyReusedException;
@@ -179,21 +178,8 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	public @Nullable Object invoke(IdempotencyInvocation invocation) throws Throwable {
 		IdempotencyCall call = invocation.resolveCall();
 		IdempotencyOperation operation = invocation.operation();
-		boolean[] ran = new boolean[1];
-		Execution<Object> execution;
-		try {
-			execution = invocation.execute(call, () -> {
-				ran[0] = true;
-				return invocation.proceed();
-			});
-		}
-		catch (IdempotencyException ex) {
-			if (ran[0]) {
-				throw ex; // The method's own failure, e.g. from an idempotent call it made.
-			}
-			return answerDuplicate(ex, call, operation, invocation);
-		}
-		return execution.replayed() ? skipDuplicate(operation, call.key(), invocation) : execution.value();
+		return invocation.executeAnswering(call, (refusal) -> answerDuplicate(refusal, call, operation, invocation),
+				() -> skipDuplicate(operation, call.key(), invocation));
 	}
 
 	private static @Nullable Object answerDuplicate(IdempotencyException ex, IdempotencyCall call,

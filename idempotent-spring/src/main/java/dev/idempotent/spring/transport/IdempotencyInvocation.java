@@ -13,10 +13,14 @@
  */
 package dev.idempotent.spring.transport;
 
+import java.util.function.Function;
+import java.util.function.Supplier;
+
 import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.IdempotencyException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,6 +49,37 @@ public interface IdempotencyInvocation {
 	 * @see dev.idempotent.core.IdempotencyEngine#execute
 	 */
 	Execution<Object> execute(IdempotencyCall call, IdempotencyEngine.Invocation<Object> method) throws Throwable;
+
+	/**
+	 * Runs the call through the engine, for a transport that answers refusals its own way rather than
+	 * with the engine's exceptions (a message listener's container, say). A refusal that came before
+	 * the method ran (a completed or running duplicate, the store down, a reused or bad key) goes to
+	 * {@code refused}; a failure of the method itself, even an {@link IdempotencyException} from an
+	 * idempotent call it made, is thrown as it is.
+	 * @param call the call, from {@link #resolveCall()}
+	 * @param refused answers a refusal: returns what the invocation returns, or throws
+	 * @param replayed answers a completed duplicate the engine replayed
+	 * @return what the method returned, or the answer to a refusal or a replay
+	 */
+	default @Nullable Object executeAnswering(IdempotencyCall call,
+			Function<IdempotencyException, @Nullable Object> refused, Supplier<@Nullable Object> replayed)
+			throws Throwable {
+		boolean[] ran = new boolean[1];
+		Execution<Object> execution;
+		try {
+			execution = execute(call, () -> {
+				ran[0] = true;
+				return proceed();
+			});
+		}
+		catch (IdempotencyException ex) {
+			if (ran[0]) {
+				throw ex;
+			}
+			return refused.apply(ex);
+		}
+		return execution.replayed() ? replayed.get() : execution.value();
+	}
 
 	/** Runs the method itself. */
 	@Nullable Object proceed() throws Throwable;
