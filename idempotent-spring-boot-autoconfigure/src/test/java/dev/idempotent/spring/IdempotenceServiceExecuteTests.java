@@ -37,6 +37,7 @@ import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.ParameterizedTypeReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -73,6 +74,25 @@ class IdempotenceServiceExecuteTests {
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
 			assertThat(count(meters, "payouts", "executed")).isEqualTo(1);
 			assertThat(count(meters, "payouts", "replayed")).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void aGenericResultIsReadBackWithItsTypeArguments() {
+		this.runner.run((context) -> {
+			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
+			ParameterizedTypeReference<List<Receipt>> receipts = new ParameterizedTypeReference<>() {
+			};
+			List<Receipt> first = idempotence.execute("batches", "batch-1", receipts,
+					() -> List.of(pay("batch-1-a", 10), pay("batch-1-b", 20)));
+			List<Receipt> again = idempotence.execute("batches", "batch-1", receipts, () -> List.of(pay("other", 1)));
+			assertThat(again).isEqualTo(first)
+				.containsExactly(new Receipt("batch-1-a", 10, 1), new Receipt("batch-1-b", 20, 2))
+				.allSatisfy((receipt) -> assertThat(receipt).isInstanceOf(Receipt.class));
+			assertThat(this.runs).hasValue(2);
+			idempotence.execute("batches", "batch-2", "items=1", receipts, List::of);
+			assertThatExceptionOfType(IdempotencyKeyReusedException.class)
+				.isThrownBy(() -> idempotence.execute("batches", "batch-2", "items=2", receipts, List::of));
 		});
 	}
 

@@ -35,6 +35,7 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.ResolvableType;
 
 /**
@@ -143,8 +144,35 @@ public class IdempotenceService {
 	 */
 	public <T> @Nullable T execute(String operation, @Nullable String key, @Nullable String fingerprint,
 			Class<T> type, Supplier<? extends @Nullable T> work) {
-		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(type, "type");
+		return type.cast(run(operation, key, fingerprint, ResolvableType.forClass(type), work));
+	}
+
+	/**
+	 * Like {@link #execute(String, String, Class, Supplier)}, for a result of a generic type, read back
+	 * with its type arguments: {@code new ParameterizedTypeReference<List<Receipt>>() {}}.
+	 * @param type the type of the result, as a duplicate reads it back
+	 */
+	public <T> @Nullable T execute(String operation, @Nullable String key, ParameterizedTypeReference<T> type,
+			Supplier<? extends @Nullable T> work) {
+		return execute(operation, key, null, type, work);
+	}
+
+	/**
+	 * Like {@link #execute(String, String, String, Class, Supplier)}, for a result of a generic type.
+	 * @param fingerprint identifies what the key was sent with, or {@code null} not to check
+	 * @param type the type of the result, as a duplicate reads it back
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T execute(String operation, @Nullable String key, @Nullable String fingerprint,
+			ParameterizedTypeReference<T> type, Supplier<? extends @Nullable T> work) {
+		Objects.requireNonNull(type, "type");
+		return (T) run(operation, key, fingerprint, ResolvableType.forType(type), work);
+	}
+
+	private @Nullable Object run(String operation, @Nullable String key, @Nullable String fingerprint,
+			ResolvableType type, Supplier<?> work) {
+		Objects.requireNonNull(operation, "operation");
 		Objects.requireNonNull(work, "work");
 		if (this.defaults.lease().compareTo(this.defaults.minimumLease()) < 0) {
 			throw new IllegalStateException("idempotent.lease of " + this.defaults.lease() + " is shorter than "
@@ -152,15 +180,13 @@ public class IdempotenceService {
 		}
 		IdempotencyPolicy policy = new IdempotencyPolicy(DuplicatePolicy.REPLAY, this.defaults.lease(),
 				this.defaults.retention(), Duration.ZERO, this.exceptions);
-		OutcomeCodec<Object> codec = this.codecs.forType(ResolvableType.forClass(type), this.exceptions,
-				type.getClassLoader());
+		OutcomeCodec<Object> codec = this.codecs.forType(type, this.exceptions, type.toClass().getClassLoader());
 		try {
-			Object result = this.observations.observe(operation, () -> {
+			return this.observations.observe(operation, () -> {
 				IdempotencyCall call = new IdempotencyCall(operation, key, this.callers.resolveCaller(), null,
 						fingerprint, policy);
 				return this.engine.execute(call, codec, work::get).getOrThrow();
 			});
-			return type.cast(result);
 		}
 		catch (RuntimeException | Error ex) {
 			throw ex;
