@@ -29,6 +29,7 @@ import java.util.function.BooleanSupplier;
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.IdempotencyStore;
+import dev.idempotent.core.store.RecordState;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -592,7 +593,7 @@ public final class IdempotencyEngine {
 	}
 
 	// One attempt to store the outcome: whether it was stored; an exception if the store failed.
-	private static boolean stored(ActiveCall active, BooleanSupplier complete, int attempts) {
+	private boolean stored(ActiveCall active, BooleanSupplier complete, int attempts) {
 		if (complete.getAsBoolean()) {
 			if (attempts > 1) {
 				logger.info("The outcome of an idempotent call was stored at attempt {} [operation={}, key={}]",
@@ -600,10 +601,28 @@ public final class IdempotencyEngine {
 			}
 			return true;
 		}
+		if (attempts > 1 && storedByAnEarlierAttempt(active)) {
+			logger.info("The outcome of an idempotent call was stored by an earlier attempt that the store "
+					+ "answered too late [operation={}, key={}]", active.call.operation(), active.key);
+			return true;
+		}
 		logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
 				+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", active.call.operation(),
 				active.key, active.storageKey);
 		return false;
+	}
+
+	// An attempt that timed out may still have reached the store: then the record is completed under this
+	// call's own owner token, which no other claim ever holds.
+	private boolean storedByAnEarlierAttempt(ActiveCall active) {
+		try {
+			return this.store.find(active.storageKey)
+				.filter((record) -> record.state() == RecordState.COMPLETED && active.owner.equals(record.owner()))
+				.isPresent();
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
 	}
 
 	// Whether the next attempt, due at the given time, would come too late: the lease may be gone by then.

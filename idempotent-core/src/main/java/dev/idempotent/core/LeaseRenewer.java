@@ -101,6 +101,11 @@ public final class LeaseRenewer implements AutoCloseable {
 		this.running.remove(call);
 	}
 
+	// How many calls it holds: running, or with an outcome still to store.
+	int held() {
+		return this.running.size();
+	}
+
 	private void sweep() {
 		long now = System.nanoTime();
 		for (Renewable call : this.running) {

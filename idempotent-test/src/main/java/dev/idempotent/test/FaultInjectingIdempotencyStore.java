@@ -44,6 +44,8 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 
 	private final AtomicInteger completionsToFail = new AtomicInteger();
 
+	private final AtomicInteger completionsToTimeOut = new AtomicInteger();
+
 	private volatile Predicate<String> heldExtensions = (key) -> false;
 
 	private final CountDownLatch extensionsReleased = new CountDownLatch(1);
@@ -67,6 +69,14 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	/** The next {@code count} completions fail, then they work again. */
 	public void failNextCompletions(int count) {
 		this.completionsToFail.set(count);
+	}
+
+	/**
+	 * The next {@code count} completions reach the store and are stored, but their callers are told
+	 * they failed: a store that applied a write and answered after the client's timeout.
+	 */
+	public void timeOutNextCompletionsAfterStoring(int count) {
+		this.completionsToTimeOut.set(count);
 	}
 
 	/**
@@ -116,14 +126,24 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	public boolean complete(String key, String owner, String outcome, Duration retention) {
 		check();
 		checkCompletion();
-		return this.delegate.complete(key, owner, outcome, retention);
+		boolean completed = this.delegate.complete(key, owner, outcome, retention);
+		checkCompletionAnswered();
+		return completed;
 	}
 
 	@Override
 	public boolean completeFailure(String key, String owner, String outcome, Duration retention) {
 		check();
 		checkCompletion();
-		return this.delegate.completeFailure(key, owner, outcome, retention);
+		boolean completed = this.delegate.completeFailure(key, owner, outcome, retention);
+		checkCompletionAnswered();
+		return completed;
+	}
+
+	private void checkCompletionAnswered() {
+		if (this.completionsToTimeOut.getAndUpdate((left) -> Math.max(0, left - 1)) > 0) {
+			throw new IllegalStateException("command timed out");
+		}
 	}
 
 	private void checkCompletion() {

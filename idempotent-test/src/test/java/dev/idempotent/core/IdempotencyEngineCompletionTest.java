@@ -109,6 +109,17 @@ class IdempotencyEngineCompletionTest {
 	}
 
 	@Test
+	void aCompletionStoredThoughItsAnswerTimedOutIsNotToldAsFailed() throws Throwable {
+		this.store.timeOutNextCompletionsAfterStoring(1);
+		assertThat(this.engine.execute(call("k1"), TEXT, this::work).value()).isEqualTo("result-1");
+		Poll.until("the completion is tried again and settled",
+				() -> this.store.calls() >= 3 && this.renewer.held() == 0);
+		assertThat(this.events).as("the outcome is stored: nothing failed").containsExactly("k1=executed");
+		assertThat(this.engine.execute(call("k1"), TEXT, this::work).replayed()).isTrue();
+		assertThat(this.executions).hasValue(1);
+	}
+
+	@Test
 	void theCallerIsAnsweredWhileItsCompletionIsStillRetried() throws Throwable {
 		this.store.failingCompletions(true);
 		assertThat(this.engine.execute(call("k1"), TEXT, this::work).value()).isEqualTo("result-1");
