@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 
 import dev.idempotent.core.AesGcmOutcomeEncryption;
 import dev.idempotent.core.OutcomeEncryption;
+import dev.idempotent.test.servers.RepositoryFiles;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -47,7 +48,7 @@ class EncryptionPropertiesTests {
 	/** The guide's command to generate a key; run here, so the keys it makes are known to be accepted. */
 	static final String GENERATE_KEY = "openssl rand -base64 32";
 
-	private static final Path GUIDE = repositoryRoot().resolve("docs/guides/encryption-at-rest.md");
+	private static final Path GUIDE = RepositoryFiles.root().resolve("docs/guides/encryption-at-rest.md");
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, JacksonAutoConfiguration.class));
@@ -153,17 +154,6 @@ class EncryptionPropertiesTests {
 			blocks.add(yaml.toString());
 		}
 		return blocks;
-	}
-
-	private static Path repositoryRoot() {
-		Path directory = Path.of("").toAbsolutePath();
-		while (directory != null) {
-			if (Files.isDirectory(directory.resolve("docs")) && Files.isRegularFile(directory.resolve("pom.xml"))) {
-				return directory;
-			}
-			directory = directory.getParent();
-		}
-		throw new IllegalStateException("No directory with docs/ and pom.xml above " + Path.of("").toAbsolutePath());
 	}
 
 }

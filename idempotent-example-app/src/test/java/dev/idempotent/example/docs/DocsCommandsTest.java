@@ -45,6 +45,7 @@ import java.util.stream.Stream;
 import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.ExampleRedis;
 import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.RepositoryFiles;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
@@ -103,7 +104,7 @@ class DocsCommandsTest {
 	/** Appended to every key a page shows, so that reruns and parallel builds start from fresh records. */
 	private static final String RUN = "docs-" + UUID.randomUUID().toString().substring(0, 8);
 
-	private static final Path ROOT = repositoryRoot();
+	private static final Path ROOT = RepositoryFiles.root();
 
 	private static final List<Block> BLOCKS = shellBlocks();
 
@@ -386,17 +387,6 @@ class DocsCommandsTest {
 	}
 
 	// Reading the pages.
-
-	private static Path repositoryRoot() {
-		Path directory = Path.of("").toAbsolutePath();
-		while (directory != null) {
-			if (Files.isDirectory(directory.resolve("docs")) && Files.isRegularFile(directory.resolve("pom.xml"))) {
-				return directory;
-			}
-			directory = directory.getParent();
-		}
-		throw new IllegalStateException("No directory with docs/ and pom.xml above " + Path.of("").toAbsolutePath());
-	}
 
 	private static List<Path> pages() {
 		try (Stream<Path> docs = Files.walk(ROOT.resolve("docs"))) {

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * the engine (a fresh result, a replay, a duplicate, a call in progress, a failure) reach whoever
  * invoked the method.
  * <p>
- * Adding a kind of invocation (a reactive web handler, a JMS listener) is one
+ * Adding a kind of invocation (a reactive web handler, say) is one
  * implementation of this interface, registered as a bean; the interceptor, the fingerprinter and
  * the operation source do not change.
  */

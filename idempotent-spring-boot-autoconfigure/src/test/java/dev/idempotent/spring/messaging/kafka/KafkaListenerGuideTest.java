@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.idempotent.test.servers.RepositoryFiles;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +37,7 @@ class KafkaListenerGuideTest {
 
 	@Test
 	void everyJavaBlockOfTheGuideIsInTheListenersTheTestsRun() throws IOException {
-		Path root = repositoryRoot();
+		Path root = RepositoryFiles.root();
 		String guide = Files.readString(root.resolve("docs/guides/kafka-listeners.md"));
 		List<String> source = lines(Files.readString(root.resolve("idempotent-spring-boot-autoconfigure/src/test/java/"
 				+ KafkaGuideListeners.class.getName().replace('.', '/') + ".java")));
@@ -56,15 +57,6 @@ class KafkaListenerGuideTest {
 
 	private static List<String> lines(String text) {
 		return text.lines().map(String::strip).filter((line) -> !line.isEmpty()).toList();
-	}
-
-	private static Path repositoryRoot() {
-		for (Path directory = Path.of("").toAbsolutePath(); directory != null; directory = directory.getParent()) {
-			if (Files.isDirectory(directory.resolve("docs")) && Files.exists(directory.resolve("pom.xml"))) {
-				return directory;
-			}
-		}
-		throw new IllegalStateException("No directory with docs/ and pom.xml above " + Path.of("").toAbsolutePath());
 	}
 
 }
