@@ -22,6 +22,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -214,6 +216,19 @@ public final class IdempotencyEngine {
 	 */
 	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
 			Invocation<? extends CompletionStage<T>> invocation) throws Throwable {
+		return executeAsync(call, codec, invocation, Runnable::run);
+	}
+
+	/**
+	 * Runs a method that returns a future, as {@link #executeAsync(IdempotencyCall, OutcomeCodec, Invocation)}
+	 * does, but completes or releases its claim on the given executor rather than on the thread that
+	 * completes the method's future: a reactive caller whose future completes on an event loop keeps
+	 * the store's blocking call off it. The future handed back completes on that executor too.
+	 * @param completions runs the store call that ends the claim once the method's future completed
+	 */
+	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
+			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
+		Objects.requireNonNull(completions, "completions");
 		Started<T> started = start(call, codec);
 		Execution<T> replay = started.replay();
 		if (replay != null) {
@@ -230,7 +245,7 @@ public final class IdempotencyEngine {
 			}
 			// The method ran and handed its work on: its claim is kept past the call, until the future completes.
 			active.pending = true;
-			stage.whenComplete((value, failure) -> {
+			stage.whenComplete((value, failure) -> executeOrRun(completions, () -> {
 				Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
 						? failure.getCause() : failure;
 				try {
@@ -250,7 +265,7 @@ public final class IdempotencyEngine {
 						answer.complete(value);
 					}
 				}
-			});
+			}));
 			return null;
 		});
 		if (!active.pending) {
@@ -258,6 +273,16 @@ public final class IdempotencyEngine {
 			return new Execution<>(null, null, false);
 		}
 		return Execution.fresh(answer);
+	}
+
+	// An executor that refuses the completion (shut down, saturated) must not leave the caller's future hanging.
+	private static void executeOrRun(Executor executor, Runnable task) {
+		try {
+			executor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			task.run();
+		}
 	}
 
 	// The claim of a method's future, once it completed: no transaction to wait for, no retries here.
