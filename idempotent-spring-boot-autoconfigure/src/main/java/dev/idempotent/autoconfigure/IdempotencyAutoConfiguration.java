@@ -62,9 +62,9 @@ import org.springframework.context.annotation.Role;
 /**
  * Auto-configuration of {@link dev.idempotent.spring.Idempotent}: the store (Redis when the
  * application has a {@code RedisConnectionFactory}, else in-memory), the engine, the advisor, the
- * transports (servlet handlers, message listeners, Kafka listeners, plain method calls, and any
+ * transports (servlet handlers, WebFlux handlers, message listeners, Kafka listeners, plain method calls, and any
  * {@link IdempotencyTransport} bean of the application's, which comes first),
- * {@link IdempotenceService} and, in a servlet web application, the problem-detail mapping. Every
+ * {@link IdempotenceService} and, in a servlet or reactive web application, the problem-detail mapping. Every
  * bean backs off when the application defines its own.
  */
 @AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
@@ -75,7 +75,8 @@ import org.springframework.context.annotation.Role;
 @ConditionalOnBooleanProperty(name = "idempotent.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(IdempotencyProperties.class)
 @Import({ RedisStoreConfiguration.class, JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class,
-		ServletTransportConfiguration.class, KafkaListenerConfiguration.class, IdempotencyWebConfiguration.class })
+		ServletTransportConfiguration.class, ReactiveTransportConfiguration.class, KafkaListenerConfiguration.class,
+		IdempotencyWebConfiguration.class })
 public final class IdempotencyAutoConfiguration {
 
 	@Bean

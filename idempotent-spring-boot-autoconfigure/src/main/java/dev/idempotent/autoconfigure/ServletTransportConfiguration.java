@@ -19,7 +19,10 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -28,10 +31,11 @@ import org.springframework.web.context.request.ServletRequestAttributes;
  * The servlet transport wherever the Servlet API and Spring Web are on the class path, whether or not
  * the application serves HTTP itself: handler methods are fingerprinted by their request, and any
  * {@code @Idempotent} method reads its key from, and marks its replay on, the request served on its
- * thread.
+ * thread. Not in a reactive web application, whose handlers and requests are WebFlux's.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ HttpServletRequest.class, ServletRequestAttributes.class, RequestMapping.class })
+@Conditional(ServletTransportConfiguration.NotReactiveWebApplication.class)
 class ServletTransportConfiguration {
 
 	@Bean
@@ -44,6 +48,19 @@ class ServletTransportConfiguration {
 	@ConditionalOnMissingBean
 	ServletHandlerTransport idempotencyServletHandlerTransport(ServletThreadBoundRequest request) {
 		return new ServletHandlerTransport(request);
+	}
+
+	static final class NotReactiveWebApplication extends NoneNestedConditions {
+
+		NotReactiveWebApplication() {
+			super(ConfigurationPhase.PARSE_CONFIGURATION);
+		}
+
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+		static final class Reactive {
+
+		}
+
 	}
 
 }

@@ -187,8 +187,8 @@ class IdempotentMethodTests {
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.later(newKey()))
 			.withMessageContaining("Inventory.later")
 			.withMessageContaining("asynchronous return type (java.util.concurrent.Future)")
-			.withMessageContaining("CompletableFuture<T> and CompletionStage<T>")
-			.withMessageContaining("not yet: Mono, Flux");
+			.withMessageContaining("CompletableFuture<T>, CompletionStage<T>, Mono<T> and Flux<T>")
+			.withMessageContaining("not yet: other Futures or Publishers, suspend functions");
 	}
 
 	@Test

@@ -83,6 +83,11 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		Invocation call = new Invocation(operation, invocation, target);
+		if (ReactiveReturnType.returnsPublisher(operation.method())) {
+			// Nothing happens until the answer is subscribed to.
+			return ReactiveReturnType.answer(operation.method(),
+					() -> this.observations.observe(operation.name(), () -> operation.transport().invoke(call)));
+		}
 		return this.observations.observe(operation.name(), () -> operation.transport().invoke(call));
 	}
 
@@ -124,6 +129,9 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 		public Execution<Object> execute(IdempotencyCall call, IdempotencyEngine.Invocation<Object> method)
 				throws Throwable {
 			IdempotencyEngine engine = IdempotencyInterceptor.this.engine;
+			if (ReactiveReturnType.returnsPublisher(this.operation.method())) {
+				return ReactiveReturnType.execute(this.operation.method(), engine, call, this.operation.codec(), method);
+			}
 			if (FutureReturnType.returnsFuture(this.operation.method())) {
 				return FutureReturnType.execute(engine, call, this.operation.codec(), method);
 			}

@@ -135,6 +135,18 @@ public class IdempotencyOperationSource {
 			throw new IllegalStateException("@Idempotent on " + where + ": a " + specific.getReturnType().getSimpleName()
 					+ " is supported on plain method calls only, not through " + transport.getClass().getSimpleName());
 		}
+		boolean publisher = ReactiveReturnType.returnsPublisher(specific);
+		if (publisher && !transport.supportsPublishers()) {
+			throw new IllegalStateException("@Idempotent on " + where + ": a " + specific.getReturnType().getSimpleName()
+					+ " is supported on plain method calls and WebFlux handlers only, not through "
+					+ transport.getClass().getSimpleName());
+		}
+		if (!publisher && transport.requiresPublishers()) {
+			throw new IllegalStateException("@Idempotent on " + where + ": through "
+					+ transport.getClass().getSimpleName() + " the method must return a Mono or a Flux, since its "
+					+ "call starts on subscription, off the event loop; a " + specific.getReturnType().getSimpleName()
+					+ " would make the store's calls block the thread that serves the request");
+		}
 		rejectAsynchronous(specific, where);
 		Duration awaitCompletion = StringUtils.hasText(annotation.awaitCompletion())
 				? duration(annotation.awaitCompletion(), Duration.ZERO, "awaitCompletion", where)
@@ -145,7 +157,10 @@ public class IdempotencyOperationSource {
 		return new IdempotencyOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
 				scopeExpression, header, annotation.fingerprint(), transport, policy,
 				future ? this.codecs.forType(FutureReturnType.valueType(specific), exceptions,
-						specific.getDeclaringClass().getClassLoader()) : this.codecs.forMethod(specific, exceptions));
+						specific.getDeclaringClass().getClassLoader())
+						: publisher ? this.codecs.forType(ReactiveReturnType.valueType(specific), exceptions,
+								specific.getDeclaringClass().getClassLoader())
+								: this.codecs.forMethod(specific, exceptions));
 	}
 
 	private IdempotencyTransport transport(Method method) {
@@ -192,7 +207,7 @@ public class IdempotencyOperationSource {
 		return policy;
 	}
 
-	// Of the asynchronous return types, CompletableFuture and CompletionStage themselves are supported.
+	// Of the asynchronous return types, CompletableFuture, CompletionStage, Mono and Flux themselves are supported.
 	private static void rejectAsynchronous(Method method, String where) {
 		Class<?> type = method.getReturnType();
 		Class<?>[] parameters = method.getParameterTypes();
@@ -200,11 +215,11 @@ public class IdempotencyOperationSource {
 				&& parameters[parameters.length - 1].getName().equals("kotlin.coroutines.Continuation");
 		if (suspend || (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
 				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core."))
-				&& !FutureReturnType.returnsFuture(method)) {
+				&& !FutureReturnType.returnsFuture(method) && !ReactiveReturnType.returnsPublisher(method)) {
 			throw new IllegalStateException("@Idempotent does not support the asynchronous return type "
 					+ (suspend ? "of a suspend function" : "(" + type.getName() + ")") + " on " + where
 					+ ": the call would be recorded before it finished. Supported: plain values, "
-					+ "CompletableFuture<T> and CompletionStage<T>; not yet: Mono, Flux, other Futures or "
+					+ "CompletableFuture<T>, CompletionStage<T>, Mono<T> and Flux<T>; not yet: other Futures or "
 					+ "Publishers, suspend functions");
 		}
 	}

@@ -47,6 +47,25 @@ public interface IdempotencyTransport {
 	}
 
 	/**
+	 * Whether this transport carries the calls of methods that return a Reactor {@code Mono} or
+	 * {@code Flux}; asked once per method, and by default no. Such a call starts on subscription, with
+	 * the subscriber's context in {@link ReactiveCallContext}; {@link IdempotencyInvocation#execute}
+	 * answers it with the future of the method's value.
+	 */
+	default boolean supportsPublishers() {
+		return false;
+	}
+
+	/**
+	 * Whether this transport carries only methods that return a {@code Mono} or a {@code Flux}: those
+	 * whose calls must not block the thread they are made on (a WebFlux handler's event loop). By
+	 * default no.
+	 */
+	default boolean requiresPublishers() {
+		return false;
+	}
+
+	/**
 	 * How long a duplicate of a running call waits for its answer when the annotation does not say
 	 * ({@code awaitCompletion}); by default it does not wait.
 	 * @param lease the operation's lease

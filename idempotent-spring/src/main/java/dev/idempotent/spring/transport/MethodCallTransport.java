@@ -52,6 +52,12 @@ public class MethodCallTransport implements IdempotencyTransport {
 		return true;
 	}
 
+	/** Yes: the call starts on subscription, and a replay is marked as for any other method. */
+	@Override
+	public boolean supportsPublishers() {
+		return true;
+	}
+
 	@Override
 	public @Nullable String key(String header) {
 		return this.request.header(header);

@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 
 /**
  * The HTTP answer to each library exception, whichever web stack gives it: an RFC 9457 problem detail
@@ -80,6 +82,19 @@ public final class IdempotencyProblems {
 		detail.setTitle(problem.title());
 		detail.setInstance(instance);
 		return detail;
+	}
+
+	/**
+	 * The whole answer: the problem detail as {@code application/problem+json}, with its status and
+	 * headers.
+	 * @param instance the request's path, or {@code null}
+	 */
+	public static ResponseEntity<ProblemDetail> response(IdempotencyException ex, @Nullable URI instance) {
+		ProblemDetail body = problemDetail(ex, instance);
+		return ResponseEntity.status(body.getStatus())
+			.headers(headers(ex))
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(body);
 	}
 
 	/** The headers that go with the problem: {@code Retry-After}, in whole seconds, where a retry can succeed. */

@@ -27,6 +27,8 @@ import dev.idempotent.spring.transport.IdempotencyOperation;
 import dev.idempotent.spring.transport.MethodCallTransport;
 import dev.idempotent.spring.transport.ThreadBoundRequest;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
@@ -126,7 +128,22 @@ class IdempotencyOperationSourceTests {
 		assertThatIllegalStateException().isThrownBy(() -> operation("ownFuture"))
 			.withMessageContaining("Shipments.ownFuture")
 			.withMessageContaining("asynchronous return type (" + OwnFuture.class.getName() + ")")
-			.withMessageContaining("not yet: Mono, Flux");
+			.withMessageContaining("Mono<T> and Flux<T>; not yet: other Futures or Publishers");
+		assertThatIllegalStateException().isThrownBy(() -> operation("onReactiveShipment"))
+			.withMessageContaining("Shipments.onReactiveShipment")
+			.withMessageContaining("Mono is supported on plain method calls and WebFlux handlers only")
+			.withMessageContaining("MessageListenerTransport");
+	}
+
+	@Test
+	void aFluxOfAPlainMethodStoresItsElementsAsAListReadBackWithTheirType() {
+		IdempotencyOperation operation = operation("streamed");
+		List<Parcel> parcels = List.of(new Parcel("p-1"), new Parcel("p-2"));
+		String stored = operation.codec().encode(Outcome.returned(parcels));
+		assertThat(stored).doesNotContain("Flux");
+		assertThat(operation.codec().decode(stored)).isEqualTo(Outcome.returned(parcels));
+		assertThat(operation("single").codec().decode(operation("single").codec().encode(Outcome.returned("p-3"))))
+			.isEqualTo(Outcome.returned("p-3"));
 	}
 
 	private IdempotencyOperation operation(String name) {
@@ -158,6 +175,22 @@ class IdempotencyOperationSourceTests {
 		@Idempotent(key = "#id")
 		CompletableFuture<List<Parcel>> later(String id) {
 			return CompletableFuture.completedFuture(List.of(new Parcel(id)));
+		}
+
+		@Idempotent(key = "#id")
+		Flux<Parcel> streamed(String id) {
+			return Flux.just(new Parcel(id));
+		}
+
+		@Idempotent(key = "#id")
+		Mono<String> single(String id) {
+			return Mono.just(id);
+		}
+
+		@RabbitListener(queues = "shipments")
+		@Idempotent(key = "#id")
+		Mono<Void> onReactiveShipment(String id) {
+			return Mono.empty();
 		}
 
 		@Idempotent(key = "#id")

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -50,11 +49,7 @@ public class IdempotencyProblemHandler {
 					request.getRequestURI(), unavailable.getStoreError());
 			logger.debug("Idempotency storage failure", ex);
 		}
-		ProblemDetail body = IdempotencyProblems.problemDetail(ex, URI.create(request.getRequestURI()));
-		return ResponseEntity.status(body.getStatus())
-			.headers(IdempotencyProblems.headers(ex))
-			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.body(body);
+		return IdempotencyProblems.response(ex, URI.create(request.getRequestURI()));
 	}
 
 }

@@ -1,0 +1,189 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+package dev.idempotent.spring.interceptor;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import dev.idempotent.core.Execution;
+import dev.idempotent.core.IdempotencyCall;
+import dev.idempotent.core.IdempotencyEngine;
+import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.spring.transport.ReactiveCallContext;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.context.ContextView;
+
+import org.springframework.core.ResolvableType;
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.util.ClassUtils;
+
+/**
+ * A method declared to return a Reactor {@code Mono} or {@code Flux}. Nothing happens when it is
+ * called: the call starts when its answer is subscribed to, on a bounded elastic thread, since the
+ * store's calls block. There the subscriber's context is bound to the thread
+ * ({@link ReactiveCallContext}), and so is its reactive security context (as Spring Security's
+ * {@code SecurityContextHolder} context), while the transport reads the call's key, caller and
+ * fingerprint and the engine claims the key and subscribes to the method's publisher, or answers the
+ * duplicate. The method's value, a {@code Flux}'s elements collected in a list, is stored once its
+ * publisher completes, on a bounded elastic thread too, and then handed to the subscriber; a
+ * duplicate gets the same value back, a {@code Flux} element for element.
+ * <p>
+ * Cancellation: a subscriber that cancels before the call started claims nothing and runs nothing.
+ * Once the key is claimed the method's publisher runs to its end whatever the subscriber does, and its
+ * outcome is stored: a duplicate gets it, and the work never runs twice.
+ * <p>
+ * This class names no Reactor type in what the interceptor calls on every method; the work is done by
+ * a nested class, loaded only for a method that returns a publisher.
+ */
+final class ReactiveReturnType {
+
+	private static final String MONO = "reactor.core.publisher.Mono";
+
+	private static final String FLUX = "reactor.core.publisher.Flux";
+
+	private ReactiveReturnType() {
+	}
+
+	static boolean returnsPublisher(Method method) {
+		String type = method.getReturnType().getName();
+		return type.equals(MONO) || type.equals(FLUX);
+	}
+
+	private static boolean returnsFlux(Method method) {
+		return method.getReturnType().getName().equals(FLUX);
+	}
+
+	/**
+	 * The type of the value stored for a call: a {@code Mono<T>}'s {@code T}, a {@code Flux<T>}'s
+	 * {@code List<T>}.
+	 */
+	static ResolvableType valueType(Method method) {
+		ResolvableType element = ResolvableType.forMethodReturnType(method).getGeneric(0);
+		return returnsFlux(method) ? ResolvableType.forClassWithGenerics(List.class, element) : element;
+	}
+
+	/**
+	 * The method's answer: a publisher of its declared type that starts the call when subscribed to.
+	 * @param start starts the call through its transport: returns the future of its value
+	 */
+	static Object answer(Method method, ReactiveCallContext.Start<@Nullable Object> start) {
+		return Reactor.answer(returnsFlux(method), start);
+	}
+
+	/**
+	 * Runs the call through the engine, on the thread that starts it: the execution's value is the
+	 * future of the method's value (a completed one for a replay).
+	 */
+	static Execution<Object> execute(Method method, IdempotencyEngine engine, IdempotencyCall call,
+			OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation) throws Throwable {
+		return Reactor.execute(returnsFlux(method), engine, call, codec, invocation);
+	}
+
+	// Loaded only for a method that returns a publisher, so only with Reactor on the class path.
+	private static final class Reactor {
+
+		private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
+				"org.springframework.security.core.context.ReactiveSecurityContextHolder",
+				ReactiveReturnType.class.getClassLoader());
+
+		// A completion is a store call: it must not run on the thread (an event loop, say) that completed
+		// the method's publisher.
+		private static final Executor COMPLETIONS = (task) -> Schedulers.boundedElastic().schedule(task);
+
+		@SuppressWarnings("unchecked")
+		static Object answer(boolean flux, ReactiveCallContext.Start<@Nullable Object> start) {
+			Mono<Object> answer = securityContext().publishOn(Schedulers.boundedElastic())
+				.flatMap((security) -> Mono.deferContextual((context) -> start(context, security, start)));
+			return flux ? answer.flatMapIterable((values) -> (Iterable<Object>) values) : answer;
+		}
+
+		private static Mono<Object> start(ContextView context, Optional<Object> security,
+				ReactiveCallContext.Start<@Nullable Object> start) {
+			Object result;
+			try {
+				result = ReactiveCallContext.with(context,
+						() -> security.isPresent() ? Security.with(security.get(), start) : start.run());
+			}
+			catch (Throwable ex) {
+				return Mono.error(ex);
+			}
+			if (result instanceof CompletionStage<?> stage) {
+				// The answer's own future: cancelling it would change nothing, so a cancel stops here.
+				return Mono.fromFuture(stage.toCompletableFuture(), true);
+			}
+			return Mono.justOrEmpty(result);
+		}
+
+		private static Mono<Optional<Object>> securityContext() {
+			return SECURITY_PRESENT ? Security.context() : Mono.just(Optional.empty());
+		}
+
+		@SuppressWarnings("unchecked")
+		static Execution<Object> execute(boolean flux, IdempotencyEngine engine, IdempotencyCall call,
+				OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation) throws Throwable {
+			ContextView context = ReactiveCallContext.current();
+			Execution<CompletableFuture<Object>> execution = engine.executeAsync(call, codec, () -> {
+				Object publisher = invocation.invoke();
+				if (publisher == null) {
+					return null;
+				}
+				Mono<Object> value = flux ? ((Flux<Object>) publisher).collectList().map(Object.class::cast)
+						: (Mono<Object>) publisher;
+				// The method's publisher sees its subscriber's context (security, tracing), and runs to its
+				// end whatever that subscriber does.
+				return ((context != null) ? value.contextWrite(context) : value).toFuture();
+			}, COMPLETIONS);
+			return new Execution<>(execution.value(), null, execution.replayed());
+		}
+
+	}
+
+	// Loaded only with Spring Security on the class path.
+	private static final class Security {
+
+		static Mono<Optional<Object>> context() {
+			return ReactiveSecurityContextHolder.getContext()
+				.map(Optional::<Object>of)
+				.defaultIfEmpty(Optional.empty());
+		}
+
+		// The reactive security context as the thread's, so that caller resolvers read it as they would on a servlet thread.
+		static @Nullable Object with(Object context, ReactiveCallContext.Start<@Nullable Object> start) throws Throwable {
+			SecurityContext outer = SecurityContextHolder.getContext();
+			SecurityContextHolder.setContext((SecurityContext) context);
+			try {
+				return start.run();
+			}
+			finally {
+				if (outer.getAuthentication() != null) {
+					SecurityContextHolder.setContext(outer);
+				}
+				else {
+					SecurityContextHolder.clearContext();
+				}
+			}
+		}
+
+	}
+
+}

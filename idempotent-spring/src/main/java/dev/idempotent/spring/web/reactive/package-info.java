@@ -1,0 +1,21 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+/**
+ * The WebFlux transport: {@link dev.idempotent.spring.Idempotent} handler methods that return a
+ * {@code Mono} or a {@code Flux}, their key from the request's header, their problem details.
+ */
+@NullMarked
+package dev.idempotent.spring.web.reactive;
+
+import org.jspecify.annotations.NullMarked;
