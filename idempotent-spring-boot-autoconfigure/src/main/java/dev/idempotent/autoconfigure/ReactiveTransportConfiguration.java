@@ -13,10 +13,13 @@
  */
 package dev.idempotent.autoconfigure;
 
+import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.spring.web.reactive.IdempotencyReactiveProblemHandler;
+import dev.idempotent.spring.web.reactive.ReactiveIdempotencyTokenController;
 import dev.idempotent.spring.web.reactive.ReactiveThreadBoundRequest;
 import dev.idempotent.spring.web.reactive.WebFluxHandlerTransport;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -31,7 +34,7 @@ import org.springframework.web.reactive.DispatcherHandler;
  * a {@code Flux} read their key from the request, which {@link ServerWebExchangeContextFilter} puts in
  * the subscriber's context, and any {@code @Idempotent} method subscribed to while serving a request
  * reads its key from, and marks its replay on, that request; the library's failures become problem
- * details.
+ * details; and the token endpoint when it is enabled.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -60,6 +63,13 @@ class ReactiveTransportConfiguration {
 	@ConditionalOnMissingBean
 	IdempotencyReactiveProblemHandler idempotencyReactiveProblemHandler() {
 		return new IdempotencyReactiveProblemHandler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty("idempotent.token.endpoint.enabled")
+	ReactiveIdempotencyTokenController idempotencyReactiveTokenController(IdempotenceService idempotenceService) {
+		return new ReactiveIdempotencyTokenController(idempotenceService);
 	}
 
 }

@@ -15,7 +15,6 @@ package dev.idempotent.spring.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -28,20 +27,17 @@ import dev.idempotent.spring.transport.ReactiveCallContext;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.ContextView;
 
 import org.springframework.core.ResolvableType;
-import org.springframework.security.core.context.ReactiveSecurityContextHolder;
-import org.springframework.security.core.context.SecurityContext;
-import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.util.ClassUtils;
 
 /**
  * A method declared to return a Reactor {@code Mono} or {@code Flux}. Nothing happens when it is
  * called: the call starts when its answer is subscribed to, on a bounded elastic thread, since the
  * store's calls block. There the subscriber's context is bound to the thread
- * ({@link ReactiveCallContext}), and so is its reactive security context (as Spring Security's
+ * ({@link ReactiveCallContext#start}), and so is its reactive security context (as Spring Security's
  * {@code SecurityContextHolder} context), while the transport reads the call's key, caller and
  * fingerprint and the engine claims the key and subscribes to the method's publisher, or answers the
  * duplicate. The method's value, a {@code Flux}'s elements collected in a list, is stored once its
@@ -102,40 +98,23 @@ final class ReactiveReturnType {
 	// Loaded only for a method that returns a publisher, so only with Reactor on the class path.
 	private static final class Reactor {
 
-		private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
-				"org.springframework.security.core.context.ReactiveSecurityContextHolder",
-				ReactiveReturnType.class.getClassLoader());
-
 		// A completion is a store call: it must not run on the thread (an event loop, say) that completed
-		// the method's publisher.
-		private static final Executor COMPLETIONS = (task) -> Schedulers.boundedElastic().schedule(task);
+		// the method's publisher. Nor on the bounded elastic threads that calls start on: duplicates waiting
+		// there for this very completion (awaitCompletion) could hold every one of them. Its threads are
+		// daemons, and lapse when idle for a minute.
+		private static final Scheduler COMPLETION_SCHEDULER = Schedulers.newBoundedElastic(
+				Schedulers.DEFAULT_BOUNDED_ELASTIC_SIZE, Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE,
+				"idempotent-completion", 60, true);
+
+		private static final Executor COMPLETIONS = COMPLETION_SCHEDULER::schedule;
 
 		@SuppressWarnings("unchecked")
 		static Object answer(boolean flux, ReactiveCallContext.Start<@Nullable Object> start) {
-			Mono<Object> answer = securityContext().publishOn(Schedulers.boundedElastic())
-				.flatMap((security) -> Mono.deferContextual((context) -> start(context, security, start)));
+			Mono<Object> answer = ReactiveCallContext.start(start)
+				.flatMap((result) -> (result instanceof CompletionStage<?> stage)
+						// The answer's own future: cancelling it would change nothing, so a cancel stops here.
+						? Mono.fromFuture(stage.toCompletableFuture(), true) : Mono.just(result));
 			return flux ? answer.flatMapIterable((values) -> (Iterable<Object>) values) : answer;
-		}
-
-		private static Mono<Object> start(ContextView context, Optional<Object> security,
-				ReactiveCallContext.Start<@Nullable Object> start) {
-			Object result;
-			try {
-				result = ReactiveCallContext.with(context,
-						() -> security.isPresent() ? Security.with(security.get(), start) : start.run());
-			}
-			catch (Throwable ex) {
-				return Mono.error(ex);
-			}
-			if (result instanceof CompletionStage<?> stage) {
-				// The answer's own future: cancelling it would change nothing, so a cancel stops here.
-				return Mono.fromFuture(stage.toCompletableFuture(), true);
-			}
-			return Mono.justOrEmpty(result);
-		}
-
-		private static Mono<Optional<Object>> securityContext() {
-			return SECURITY_PRESENT ? Security.context() : Mono.just(Optional.empty());
 		}
 
 		@SuppressWarnings("unchecked")
@@ -154,34 +133,6 @@ final class ReactiveReturnType {
 				return ((context != null) ? value.contextWrite(context) : value).toFuture();
 			}, COMPLETIONS);
 			return new Execution<>(execution.value(), null, execution.replayed());
-		}
-
-	}
-
-	// Loaded only with Spring Security on the class path.
-	private static final class Security {
-
-		static Mono<Optional<Object>> context() {
-			return ReactiveSecurityContextHolder.getContext()
-				.map(Optional::<Object>of)
-				.defaultIfEmpty(Optional.empty());
-		}
-
-		// The reactive security context as the thread's, so that caller resolvers read it as they would on a servlet thread.
-		static @Nullable Object with(Object context, ReactiveCallContext.Start<@Nullable Object> start) throws Throwable {
-			SecurityContext outer = SecurityContextHolder.getContext();
-			SecurityContextHolder.setContext((SecurityContext) context);
-			try {
-				return start.run();
-			}
-			finally {
-				if (outer.getAuthentication() != null) {
-					SecurityContextHolder.setContext(outer);
-				}
-				else {
-					SecurityContextHolder.clearContext();
-				}
-			}
 		}
 
 	}

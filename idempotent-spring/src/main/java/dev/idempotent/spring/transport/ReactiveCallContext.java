@@ -13,8 +13,17 @@
  */
 package dev.idempotent.spring.transport;
 
+import java.util.Optional;
+
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.context.ContextView;
+
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.util.ClassUtils;
 
 /**
  * The Reactor context of the subscriber of an {@link dev.idempotent.spring.Idempotent} method that
@@ -24,6 +33,10 @@ import reactor.util.context.ContextView;
  * that thread for that part only.
  */
 public final class ReactiveCallContext {
+
+	private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
+			"org.springframework.security.core.context.ReactiveSecurityContextHolder",
+			ReactiveCallContext.class.getClassLoader());
 
 	private static final ThreadLocal<ContextView> current = new ThreadLocal<>();
 
@@ -36,13 +49,28 @@ public final class ReactiveCallContext {
 	}
 
 	/**
-	 * Runs the start of a call with its subscriber's context bound to the thread.
-	 * @param context the subscriber's context
-	 * @param start the start of the call
-	 * @return what the start returns
-	 * @throws Throwable what it throws
+	 * Starts a call when the answer is subscribed to, on a bounded elastic thread (the store's calls
+	 * block, and an event loop must not), with the subscriber's context bound to that thread and, with
+	 * Spring Security, its reactive security context as the thread's {@code SecurityContextHolder}
+	 * context: caller resolvers read it as they would on a servlet thread.
+	 * @param start the start of the call; what it throws is signalled as an error
+	 * @return what the start returns, or empty for {@code null}
 	 */
-	public static <T> T with(ContextView context, Start<T> start) throws Throwable {
+	public static <T> Mono<T> start(Start<@Nullable T> start) {
+		Mono<Optional<Object>> security = SECURITY_PRESENT ? Security.context() : Mono.just(Optional.empty());
+		return security.publishOn(Schedulers.boundedElastic())
+			.flatMap((securityContext) -> Mono.deferContextual((context) -> {
+				try {
+					return Mono.justOrEmpty(with(context,
+							() -> securityContext.isPresent() ? Security.with(securityContext.get(), start) : start.run()));
+				}
+				catch (Throwable ex) {
+					return Mono.error(ex);
+				}
+			}));
+	}
+
+	private static <T> T with(ContextView context, Start<T> start) throws Throwable {
 		ContextView outer = current.get();
 		current.set(context);
 		try {
@@ -63,6 +91,33 @@ public final class ReactiveCallContext {
 	public interface Start<T> {
 
 		T run() throws Throwable;
+
+	}
+
+	// Loaded only with Spring Security on the class path.
+	private static final class Security {
+
+		static Mono<Optional<Object>> context() {
+			return ReactiveSecurityContextHolder.getContext()
+				.map(Optional::<Object>of)
+				.defaultIfEmpty(Optional.empty());
+		}
+
+		static <T> T with(Object context, Start<T> start) throws Throwable {
+			SecurityContext outer = SecurityContextHolder.getContext();
+			SecurityContextHolder.setContext((SecurityContext) context);
+			try {
+				return start.run();
+			}
+			finally {
+				if (outer.getAuthentication() != null) {
+					SecurityContextHolder.setContext(outer);
+				}
+				else {
+					SecurityContextHolder.clearContext();
+				}
+			}
+		}
 
 	}
 

@@ -77,7 +77,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * by an {@code X-User} header, which a filter turns into the reactive security context.
  */
 @SpringBootTest(classes = WebFluxHandlerHttpTests.App.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.main.web-application-type=reactive", "idempotent.store.timeout=500ms" })
+		properties = { "spring.main.web-application-type=reactive", "idempotent.store.timeout=500ms",
+				"idempotent.token.endpoint.enabled=true" })
 class WebFluxHandlerHttpTests {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -246,6 +247,21 @@ class WebFluxHandlerHttpTests {
 	}
 
 	@Test
+	void aTokenIssuedToACallerIsConsumedByOneCallOfThatCaller() throws Exception {
+		HttpResponse<String> issued = post("alice", "/idempotency-tokens?operation=notes", null, "");
+		assertThat(issued.statusCode()).isEqualTo(201);
+		assertThat(issued.headers().firstValue("Cache-Control")).hasValue("no-store");
+		String token = JSON.readTree(issued.body()).get("token").asString();
+		assertProblem(post("bob", "/notes", token, "{}"), 400, "invalid-token");
+		assertThat(post("alice", "/notes", token, "{}").statusCode()).isEqualTo(200);
+		HttpResponse<String> again = post("alice", "/notes", token, "{}");
+		assertThat(again.statusCode()).isEqualTo(200);
+		assertThat(again.headers().firstValue("Idempotent-Replayed")).as("a replay, not a second run").hasValue("true");
+		assertThat(this.orders.executions(token)).isEqualTo(1);
+		assertProblem(post("alice", "/idempotency-tokens?operation=orders", null, ""), 400, "unknown-operation");
+	}
+
+	@Test
 	void aHandlerThatDoesNotReturnAPublisherIsRefusedAtItsFirstCall() {
 		new ReactiveWebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, JacksonAutoConfiguration.class,
@@ -360,6 +376,15 @@ class WebFluxHandlerHttpTests {
 			return Flux.fromIterable(batch.items())
 				.map((item) -> new Order(UUID.randomUUID().toString(), item.sku(), item.quantity(), "batch"))
 				.doOnSubscribe((subscription) -> executed(key));
+		}
+
+		@PostMapping("/notes")
+		@Idempotent(name = "notes", token = true)
+		Mono<String> note(@RequestHeader(name = "Idempotency-Key", required = false) String key) {
+			return Mono.fromSupplier(() -> {
+				executed(key);
+				return "noted";
+			});
 		}
 
 		@PostMapping("/payments")

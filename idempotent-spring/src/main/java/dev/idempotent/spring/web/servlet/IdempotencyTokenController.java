@@ -16,6 +16,7 @@ package dev.idempotent.spring.web.servlet;
 import dev.idempotent.core.IssuedToken;
 import dev.idempotent.core.UnknownTokenOperationException;
 import dev.idempotent.spring.IdempotenceService;
+import dev.idempotent.spring.web.IssuedTokenResponse;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.CacheControl;
@@ -45,7 +46,7 @@ public class IdempotencyTokenController {
 
 	@PostMapping(path = "${idempotent.token.endpoint.path:/idempotency-tokens}",
 			produces = MediaType.APPLICATION_JSON_VALUE)
-	public ResponseEntity<TokenResponse> issue(
+	public ResponseEntity<IssuedTokenResponse> issue(
 			@RequestParam(name = "operation", required = false) @Nullable String operation) {
 		if (!StringUtils.hasText(operation)) {
 			throw new UnknownTokenOperationException("Name the operation to issue a token for: ?operation=...");
@@ -54,16 +55,7 @@ public class IdempotencyTokenController {
 		// A token is a credential for one call: no cache may keep it.
 		return ResponseEntity.status(HttpStatus.CREATED)
 			.cacheControl(CacheControl.noStore())
-			.body(new TokenResponse(issued.token(), issued.expiresAt().toString()));
-	}
-
-	/**
-	 * The body of an issued token.
-	 *
-	 * @param token the token, to send as the operation's idempotency key
-	 * @param expiresAt when it stops being accepted (ISO-8601, UTC)
-	 */
-	public record TokenResponse(String token, String expiresAt) {
+			.body(new IssuedTokenResponse(issued.token(), issued.expiresAt().toString()));
 	}
 
 }
