@@ -187,8 +187,8 @@ class IdempotentMethodTests {
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.later(newKey()))
 			.withMessageContaining("Inventory.later")
 			.withMessageContaining("asynchronous return type (java.util.concurrent.Future)")
-			.withMessageContaining("CompletableFuture<T>, CompletionStage<T>, Mono<T> and Flux<T>")
-			.withMessageContaining("not yet: other Futures or Publishers, suspend functions");
+			.withMessageContaining("CompletableFuture<T>, CompletionStage<T>, Mono<T>, Flux<T> and suspend functions")
+			.withMessageContaining("not yet: other Futures or Publishers, Kotlin Flows");
 	}
 
 	@Test

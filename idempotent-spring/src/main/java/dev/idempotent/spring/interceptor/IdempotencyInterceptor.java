@@ -14,6 +14,7 @@
 package dev.idempotent.spring.interceptor;
 
 import java.lang.reflect.Method;
+import java.util.Arrays;
 
 import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.Execution;
@@ -122,7 +123,13 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 			return new IdempotencyCall(this.operation.name(), self.keys.resolveKey(this.operation, this.target, arguments),
 					this.operation.transport().caller(self.callers),
 					self.keys.resolveScope(this.operation, this.target, arguments),
-					self.fingerprints.fingerprint(this.operation, arguments), this.operation.policy());
+					self.fingerprints.fingerprint(this.operation, requestArguments(arguments)), this.operation.policy());
+		}
+
+		// A suspend function's last argument is its continuation, a new one on every call: not part of the request.
+		private Object[] requestArguments(Object[] arguments) {
+			return (ReactiveReturnType.isSuspending(this.operation.method()))
+					? Arrays.copyOf(arguments, arguments.length - 1) : arguments;
 		}
 
 		@Override

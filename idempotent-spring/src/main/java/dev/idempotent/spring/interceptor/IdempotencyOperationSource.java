@@ -210,17 +210,14 @@ public class IdempotencyOperationSource {
 	// Of the asynchronous return types, CompletableFuture, CompletionStage, Mono and Flux themselves are supported.
 	private static void rejectAsynchronous(Method method, String where) {
 		Class<?> type = method.getReturnType();
-		Class<?>[] parameters = method.getParameterTypes();
-		boolean suspend = parameters.length > 0
-				&& parameters[parameters.length - 1].getName().equals("kotlin.coroutines.Continuation");
-		if (suspend || (Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
-				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core."))
-				&& !FutureReturnType.returnsFuture(method) && !ReactiveReturnType.returnsPublisher(method)) {
-			throw new IllegalStateException("@Idempotent does not support the asynchronous return type "
-					+ (suspend ? "of a suspend function" : "(" + type.getName() + ")") + " on " + where
-					+ ": the call would be recorded before it finished. Supported: plain values, "
-					+ "CompletableFuture<T>, CompletionStage<T>, Mono<T> and Flux<T>; not yet: other Futures or "
-					+ "Publishers, suspend functions");
+		if ((Future.class.isAssignableFrom(type) || CompletionStage.class.isAssignableFrom(type)
+				|| type.getName().startsWith("org.reactivestreams.") || type.getName().startsWith("reactor.core.")
+				|| type.getName().startsWith("kotlinx.coroutines.")) && !FutureReturnType.returnsFuture(method)
+				&& !ReactiveReturnType.returnsPublisher(method)) {
+			throw new IllegalStateException("@Idempotent does not support the asynchronous return type ("
+					+ type.getName() + ") on " + where + ": the call would be recorded before it finished. Supported: "
+					+ "plain values, CompletableFuture<T>, CompletionStage<T>, Mono<T>, Flux<T> and suspend functions; "
+					+ "not yet: other Futures or Publishers, Kotlin Flows");
 		}
 	}
 

@@ -25,16 +25,19 @@ import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.spring.transport.ReactiveCallContext;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.ContextView;
 
+import org.springframework.core.KotlinDetector;
 import org.springframework.core.ResolvableType;
 
 /**
- * A method declared to return a Reactor {@code Mono} or {@code Flux}. Nothing happens when it is
+ * A method declared to return a Reactor {@code Mono} or {@code Flux}, or a Kotlin {@code suspend}
+ * function (guarded as a {@code Mono} of its value). Nothing happens when it is
  * called: the call starts when its answer is subscribed to, on a bounded elastic thread, since the
  * store's calls block. There the subscriber's context is bound to the thread
  * ({@link ReactiveCallContext#start}), and so is its reactive security context (as Spring Security's
@@ -60,9 +63,19 @@ final class ReactiveReturnType {
 	private ReactiveReturnType() {
 	}
 
+	/** Whether the method returns a {@code Mono} or a {@code Flux}, or is a Kotlin {@code suspend} function. */
 	static boolean returnsPublisher(Method method) {
 		String type = method.getReturnType().getName();
-		return type.equals(MONO) || type.equals(FLUX);
+		return type.equals(MONO) || type.equals(FLUX) || isSuspending(method);
+	}
+
+	/**
+	 * Whether the method is a Kotlin {@code suspend} function. Spring's proxies hand such a call to an
+	 * interceptor as a method returning a {@code Mono} of its value, and turn the {@code Mono} the
+	 * interceptor returns back into the coroutine's result.
+	 */
+	static boolean isSuspending(Method method) {
+		return KotlinDetector.isSuspendingFunction(method);
 	}
 
 	private static boolean returnsFlux(Method method) {
@@ -74,6 +87,10 @@ final class ReactiveReturnType {
 	 * {@code List<T>}.
 	 */
 	static ResolvableType valueType(Method method) {
+		if (isSuspending(method)) {
+			// The function's Kotlin return type, which Spring reads with Kotlin reflection.
+			return ResolvableType.forMethodReturnType(method);
+		}
 		ResolvableType element = ResolvableType.forMethodReturnType(method).getGeneric(0);
 		return returnsFlux(method) ? ResolvableType.forClassWithGenerics(List.class, element) : element;
 	}
@@ -127,7 +144,7 @@ final class ReactiveReturnType {
 					return null;
 				}
 				Mono<Object> value = flux ? ((Flux<Object>) publisher).collectList().map(Object.class::cast)
-						: (Mono<Object>) publisher;
+						: Mono.from((Publisher<Object>) publisher);
 				// The method's publisher sees its subscriber's context (security, tracing), and runs to its
 				// end whatever that subscriber does.
 				return ((context != null) ? value.contextWrite(context) : value).toFuture();

@@ -128,7 +128,7 @@ class IdempotencyOperationSourceTests {
 		assertThatIllegalStateException().isThrownBy(() -> operation("ownFuture"))
 			.withMessageContaining("Shipments.ownFuture")
 			.withMessageContaining("asynchronous return type (" + OwnFuture.class.getName() + ")")
-			.withMessageContaining("Mono<T> and Flux<T>; not yet: other Futures or Publishers");
+			.withMessageContaining("Mono<T>, Flux<T> and suspend functions; not yet: other Futures or Publishers");
 		assertThatIllegalStateException().isThrownBy(() -> operation("onReactiveShipment"))
 			.withMessageContaining("Shipments.onReactiveShipment")
 			.withMessageContaining("Mono is supported on plain method calls and WebFlux handlers only")
