@@ -122,7 +122,8 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 	@Test
 	void redissOwnErrorIsNamedInTheFailure() {
 		String key = key("foreign-type");
-		redis().opsForValue().set(key, "not a record", LONG_LEASE);
+		redis().opsForList().leftPush(key, "not a record");
+		redis().expire(key, LONG_LEASE);
 		assertThatException().isThrownBy(() -> store().tryClaim(key, "owner-1", null, LONG_LEASE))
 			.withMessageContaining("WRONGTYPE");
 	}
