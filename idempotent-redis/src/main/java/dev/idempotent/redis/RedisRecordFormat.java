@@ -56,7 +56,8 @@ final class RedisRecordFormat {
 		checkOwner(owner);
 		if (fingerprint != null && fingerprint.indexOf(SEPARATOR) >= 0) {
 			throw new IllegalArgumentException(
-					"A fingerprint must not contain '" + SEPARATOR + "' for the Redis store, was '" + fingerprint + "'");
+					"A fingerprint must not contain '" + SEPARATOR + "' for the Redis store, was '" + fingerprint
+							+ "'");
 		}
 		return IN_PROGRESS + owner + SEPARATOR + leaseMillis + SEPARATOR + ((fingerprint != null) ? fingerprint : "")
 				+ SEPARATOR + createdMillis;
@@ -90,7 +91,8 @@ final class RedisRecordFormat {
 		}
 		IdempotencyRecord record = record(key, reply, now);
 		if (record == null) {
-			throw new IllegalStateException("Redis key '" + key + "' holds a one-time token, not an idempotency record");
+			throw new IllegalStateException(
+					"Redis key '" + key + "' holds a one-time token, not an idempotency record");
 		}
 		return ClaimResult.existing(record);
 	}
@@ -113,7 +115,8 @@ final class RedisRecordFormat {
 			long lease = Long.parseLong(fields[1]);
 			// Living longer than its own lease: completed without its outcome, when Redis was out of memory.
 			RecordState state = (ttl > lease) ? RecordState.COMPLETED : RecordState.IN_PROGRESS;
-			return new IdempotencyRecord(key, state, owner, fingerprint(fields[2]), created(fields[3]), expiresAt, null);
+			return new IdempotencyRecord(key, state, owner, fingerprint(fields[2]), created(fields[3]), expiresAt,
+					null);
 		}
 		if (value.startsWith(COMPLETED)) {
 			String[] fields = fields(key, value, COMPLETED.length(), 4);
