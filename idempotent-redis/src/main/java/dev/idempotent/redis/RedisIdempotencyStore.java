@@ -16,7 +16,6 @@ package dev.idempotent.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -29,7 +28,6 @@ import dev.idempotent.core.StoreDurations;
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.IdempotencyStore;
-import dev.idempotent.core.store.RecordState;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -49,16 +47,49 @@ import org.springframework.util.ClassUtils;
 /**
  * An {@link IdempotencyStore} on Redis 6.2 or newer, standalone, Sentinel or Cluster.
  * <p>
- * A record is one hash ({@code state}, {@code owner}, {@code fingerprint}, {@code created},
- * {@code outcome}) under its storage key; a record {@code IN_PROGRESS} without an {@code owner} was
- * completed without its outcome because Redis was out of memory. Every primitive is one Lua script touching that one key,
- * run with EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot. Every
- * write sets a TTL: the lease while in progress, the retention once completed. Owner checks happen
- * inside the scripts, so a caller whose lease lapsed can never change a newer claim.
- * <p>
- * A live one-time token is a hash holding only {@code state = TOKEN} under the storage key its call
- * will claim, with the token's time to live. Claiming it turns that hash into the record, in one
- * script on one key, so a token is consumed exactly once.
+ * A record is one string under its storage key (the format is described below): a claim is
+ * {@code SET key <in progress> NX PX <lease>}, a completion {@code SET key <completed> PX <retention>}
+ * once the owner was checked. Every primitive is one Lua script touching that one key, run with
+ * EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot; a new call costs
+ * two scripts and five Redis commands inside them ({@code SET}, {@code TIME}; {@code GET},
+ * {@code PTTL}, {@code SET}). Every write sets a TTL: the lease while in progress, the retention
+ * once completed. Owner checks happen inside the scripts, so a caller whose lease lapsed can never
+ * change a newer claim.
+ * <h2>The record</h2>
+ * <ul>
+ * <li>In progress: {@code 1|I|<owner>|<lease ms>|<fingerprint>|<created epoch ms>}, living for the lease.</li>
+ * <li>Completed: {@code 1|C|<owner>|<fingerprint>|<created epoch ms>|<outcome>}, living for the
+ * retention; the outcome, last, may hold anything.</li>
+ * <li>A live one-time token: {@code 1|T} under the storage key its call will claim, with the token's
+ * time to live. Claiming it turns that value into the record, in one script on one key, so a token
+ * is consumed exactly once.</li>
+ * </ul>
+ * An owner or a fingerprint holding {@code |} is refused with an {@link IllegalArgumentException}
+ * (the engine's owners are UUIDs, its fingerprints hexadecimal digests).
+ * <h2>Out of memory</h2>
+ * Under {@code maxmemory} with {@code noeviction}, Redis refuses {@code SET} but still runs
+ * {@code GET}, {@code PTTL} and {@code PEXPIRE}. A completion Redis has no room for is then made
+ * without its outcome: the in-progress value stays and its time to live becomes the retention plus
+ * its lease. A claim never lives longer than the lease its value holds (a renewal to a longer lease
+ * writes that lease into the value), so an in-progress record living longer than its own lease can
+ * only have been completed without its outcome: it reads as completed with no outcome (its
+ * duplicates are refused, {@code 409 replay-unavailable}, never run again), and its owner can no
+ * longer complete, release or extend it. In the last lease of its life it reads as in progress again
+ * (a duplicate is told to retry) before the key is free, as any record is once its retention lapsed.
+ * A duplicate's claim under {@code noeviction} still reads the holder: its refused {@code SET} is
+ * caught inside the script.
+ * <h2>Upgrading from the hash record</h2>
+ * The previous release kept a record as a hash ({@code state}, {@code owner}, {@code fingerprint},
+ * {@code created}, {@code outcome}; a token as {@code state = TOKEN}; a record {@code IN_PROGRESS}
+ * without an {@code owner} was completed without its outcome). This release still reads those
+ * records: a key that is no string is read as that hash, only on that slow path, so a duplicate of an
+ * old record is replayed or refused as before, an old token is consumed once, and {@link #find} and
+ * {@link #delete} see old records. An old claim is completed by the old instance that made it: no
+ * owner of this release ever holds a hash. An instance of the previous release that meets a record of
+ * this release gets {@code WRONGTYPE} from its scripts, so its call fails closed (503) and never runs
+ * twice: while both releases run, a duplicate (or a token) that reaches an old instance after a new
+ * one wrote its record is answered 503 instead of being replayed, and is answered once the old
+ * instances are gone.
  * <h2>Durability</h2>
  * Redis replicates asynchronously: a write acknowledged by the master can be lost if the master
  * fails before a replica received it, and a replica promoted by Sentinel then lets a duplicate run.
@@ -80,112 +111,6 @@ import org.springframework.util.ClassUtils;
  * long as the Redis server's clock does not step back.
  */
 public class RedisIdempotencyStore implements IdempotencyStore {
-
-	private static final String IN_PROGRESS = RecordState.IN_PROGRESS.name();
-
-	private static final String COMPLETED = RecordState.COMPLETED.name();
-
-	// Returns {'CLAIMED', seconds, microseconds} of Redis's clock when claimed (the claim's fence), else the
-	// holder: state, owner, fingerprint, created, outcome, pttl.
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> CLAIM = RedisScript.of("""
-			if redis.call('EXISTS', KEYS[1]) == 0 then
-				redis.call('HSET', KEYS[1], 'state', 'IN_PROGRESS', 'owner', ARGV[1], 'fingerprint', ARGV[2], 'created', ARGV[3])
-				redis.call('PEXPIRE', KEYS[1], ARGV[4])
-				local t = redis.call('TIME')
-				return {'CLAIMED', t[1], t[2]}
-			end
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
-			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
-			""", List.class);
-
-	// Returns what CLAIM returns when the token was consumed, {'NO_TOKEN'} when there is none, else the holder.
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> CLAIM_TOKEN = RedisScript.of("""
-			local state = redis.call('HGET', KEYS[1], 'state')
-			if state == 'TOKEN' then
-				redis.call('HSET', KEYS[1], 'state', 'IN_PROGRESS', 'owner', ARGV[1], 'fingerprint', ARGV[2],
-					'created', ARGV[3])
-				redis.call('PEXPIRE', KEYS[1], ARGV[4])
-				local t = redis.call('TIME')
-				return {'CLAIMED', t[1], t[2]}
-			end
-			if not state then
-				return {'NO_TOKEN'}
-			end
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
-			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
-			""", List.class);
-
-	private static final RedisScript<Long> ISSUE_TOKEN = RedisScript.of("""
-			if redis.call('EXISTS', KEYS[1]) == 1 then
-				return 0
-			end
-			redis.call('HSET', KEYS[1], 'state', 'TOKEN')
-			redis.call('PEXPIRE', KEYS[1], ARGV[1])
-			return 1
-			""", Long.class);
-
-	private static final RedisScript<Long> RELEASE_TOKEN = RedisScript.of("""
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
-			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
-				return 0
-			end
-			redis.call('DEL', KEYS[1])
-			redis.call('HSET', KEYS[1], 'state', 'TOKEN')
-			redis.call('PEXPIRE', KEYS[1], ARGV[2])
-			return 1
-			""", Long.class);
-
-	private static final RedisScript<Long> COMPLETE = RedisScript.of("""
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
-			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
-				return 0
-			end
-			redis.call('HSET', KEYS[1], 'state', 'COMPLETED', 'outcome', ARGV[2])
-			redis.call('PEXPIRE', KEYS[1], ARGV[3])
-			return 1
-			""", Long.class);
-
-	// Out of memory, Redis refuses HSET but still runs HDEL and PEXPIRE: a record IN_PROGRESS without an
-	// owner is completed without its outcome, and no owner can release or extend it any more.
-	private static final RedisScript<Long> COMPLETE_WITHOUT_OUTCOME = RedisScript.of("""
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
-			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
-				return 0
-			end
-			redis.call('HDEL', KEYS[1], 'owner')
-			redis.call('PEXPIRE', KEYS[1], ARGV[2])
-			return 1
-			""", Long.class);
-
-	private static final RedisScript<Long> RELEASE = RedisScript.of("""
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
-			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
-				return 0
-			end
-			return redis.call('DEL', KEYS[1])
-			""", Long.class);
-
-	private static final RedisScript<Long> EXTEND = RedisScript.of("""
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner')
-			if r[1] ~= 'IN_PROGRESS' or r[2] ~= ARGV[1] then
-				return 0
-			end
-			return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-			""", Long.class);
-
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> FIND = RedisScript.of("""
-			if redis.call('EXISTS', KEYS[1]) == 0 then
-				return {}
-			end
-			local r = redis.call('HMGET', KEYS[1], 'state', 'owner', 'fingerprint', 'created', 'outcome')
-			if r[1] == 'TOKEN' then
-				return {}
-			end
-			return {r[1], r[2], r[3], r[4], r[5], redis.call('PTTL', KEYS[1])}
-			""", List.class);
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisIdempotencyStore.class);
 
@@ -257,36 +182,38 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-		return claim(CLAIM, key, owner, fingerprint, lease, () -> release(key, owner));
+		return claim(RedisScripts.CLAIM, key, owner, fingerprint, lease, () -> release(key, owner));
 	}
 
 	@Override
 	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
 		// A claim the replicas did not acknowledge gives its token back; the store does not know the
 		// token's time to live, so it lives one lease, ample for the retry its 503 invites.
-		return claim(CLAIM_TOKEN, key, owner, fingerprint, lease, () -> releaseTokenClaim(key, owner, lease));
+		return claim(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease,
+				() -> releaseTokenClaim(key, owner, lease));
 	}
 
 	@Override
 	public boolean issueToken(String key, Duration ttl) {
-		return isOne(run(ISSUE_TOKEN, key, millis(ttl, "ttl")));
+		return isOne(run(RedisScripts.ISSUE_TOKEN, key, millis(ttl, "ttl")));
 	}
 
 	@Override
 	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
-		return isOne(run(RELEASE_TOKEN, key, owner, millis(ttl, "ttl")));
+		return isOne(run(RedisScripts.RELEASE_TOKEN, key, RedisRecordFormat.checkOwner(owner), millis(ttl, "ttl")));
 	}
 
 	@SuppressWarnings("rawtypes")
 	private ClaimResult claim(RedisScript<List> script, String key, String owner, @Nullable String fingerprint,
 			Duration lease, Runnable undo) {
-		String[] args = { owner, (fingerprint != null) ? fingerprint : "", Long.toString(this.clock.millis()),
-				millis(lease, "lease") };
+		String leaseMillis = millis(lease, "lease");
+		String[] args = { RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis()),
+				leaseMillis };
 		if (this.minReplicasAcked == 0) {
-			return toClaimResult(key, run(script, key, args));
+			return RedisRecordFormat.claimResult(key, run(script, key, args), this.clock.instant());
 		}
 		Acknowledged acknowledged = runAndWait(script, key, args);
-		ClaimResult claim = toClaimResult(key, (List<?>) acknowledged.result());
+		ClaimResult claim = RedisRecordFormat.claimResult(key, (List<?>) acknowledged.result(), this.clock.instant());
 		if (claim.isAcquired() && acknowledged.replicas() < this.minReplicasAcked) {
 			// Fail closed: a failover could forget this claim, and a duplicate would run again.
 			undo.run();
@@ -294,22 +221,6 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					+ this.minReplicasAcked + " required Redis replicas within " + this.replicaAckTimeout);
 		}
 		return claim;
-	}
-
-	private ClaimResult toClaimResult(String key, @Nullable List<?> holder) {
-		if (holder == null || holder.isEmpty()) {
-			return ClaimResult.acquired();
-		}
-		if (holder.size() == 1) {
-			return ClaimResult.noLiveToken();
-		}
-		if (holder.size() == 3 && "CLAIMED".equals(holder.get(0))) {
-			// Redis's clock in microseconds: one clock for every instance, so a later claim gets more.
-			long seconds = Long.parseLong(String.valueOf(holder.get(1)));
-			long micros = Long.parseLong(String.valueOf(holder.get(2)));
-			return ClaimResult.acquired(seconds * 1_000_000 + micros);
-		}
-		return ClaimResult.existing(toRecord(key, holder));
 	}
 
 	/**
@@ -326,7 +237,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			if (outOfMemory == null) {
 				throw ex;
 			}
-			boolean completed = isOne(run(COMPLETE_WITHOUT_OUTCOME, key, owner, millis(retention, "retention")));
+			boolean completed = isOne(run(RedisScripts.COMPLETE_WITHOUT_OUTCOME, key, owner,
+					millis(retention, "retention")));
 			if (completed) {
 				logger.warn("Redis is out of memory, so an idempotent call was completed without its outcome: its "
 						+ "duplicates are refused (409 replay-unavailable), never run again [storageKey={}]: {}", key,
@@ -348,11 +260,11 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	}
 
 	private boolean completeWithOutcome(String key, String owner, String outcome, Duration retention) {
-		String[] args = { owner, outcome, millis(retention, "retention") };
+		String[] args = { RedisRecordFormat.checkOwner(owner), outcome, millis(retention, "retention") };
 		if (this.minReplicasAcked == 0) {
-			return isOne(run(COMPLETE, key, args));
+			return isOne(run(RedisScripts.COMPLETE, key, args));
 		}
-		Acknowledged acknowledged = runAndWait(COMPLETE, key, args);
+		Acknowledged acknowledged = runAndWait(RedisScripts.COMPLETE, key, args);
 		boolean completed = isOne((Long) acknowledged.result());
 		if (completed && acknowledged.replicas() < this.minReplicasAcked) {
 			logger.warn("Idempotent outcome stored on the Redis master but acknowledged by {} of {} required replicas "
@@ -425,12 +337,12 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public boolean release(String key, String owner) {
-		return isOne(run(RELEASE, key, owner));
+		return isOne(run(RedisScripts.RELEASE, key, RedisRecordFormat.checkOwner(owner)));
 	}
 
 	@Override
 	public boolean extend(String key, String owner, Duration lease) {
-		return isOne(run(EXTEND, key, owner, millis(lease, "lease")));
+		return isOne(run(RedisScripts.EXTEND, key, RedisRecordFormat.checkOwner(owner), millis(lease, "lease")));
 	}
 
 	@Override
@@ -446,27 +358,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	@Override
 	public Optional<IdempotencyRecord> find(String key) {
-		List<?> record = run(FIND, key);
-		return (record == null || record.isEmpty()) ? Optional.empty() : Optional.of(toRecord(key, record));
-	}
-
-	private IdempotencyRecord toRecord(String key, List<?> fields) {
-		String state = (String) fields.get(0);
-		if (!IN_PROGRESS.equals(state) && !COMPLETED.equals(state)) {
-			throw new IllegalStateException("Redis key '" + key + "' does not hold an idempotency record");
-		}
-		String fingerprint = (String) fields.get(2);
-		Object owner = fields.get(1);
-		Object created = fields.get(3);
-		long ttl = ((Number) fields.get(5)).longValue();
-		Instant now = this.clock.instant();
-		// In progress without an owner: completed without its outcome, when Redis was out of memory.
-		RecordState recordState = (IN_PROGRESS.equals(state) && owner == null) ? RecordState.COMPLETED
-				: RecordState.valueOf(state);
-		return new IdempotencyRecord(key, recordState, (owner != null) ? owner.toString() : "",
-				(fingerprint == null || fingerprint.isEmpty()) ? null : fingerprint,
-				(created != null) ? Instant.ofEpochMilli(Long.parseLong(created.toString())) : now,
-				(ttl >= 0) ? now.plusMillis(ttl) : null, (String) fields.get(4));
+		List<?> reply = run(RedisScripts.FIND, key);
+		return (reply == null || reply.isEmpty()) ? Optional.empty()
+				: Optional.ofNullable(RedisRecordFormat.record(key, reply, this.clock.instant()));
 	}
 
 	private static boolean isOne(@Nullable Long result) {

@@ -16,8 +16,11 @@ package dev.idempotent.redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import dev.idempotent.core.store.ClaimResult;
+import dev.idempotent.core.store.IdempotencyRecord;
+import dev.idempotent.core.store.RecordState;
 import dev.idempotent.test.servers.TcpProxy;
 import dev.idempotent.test.servers.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -63,6 +66,58 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 		store().complete(key, "owner-1", "x", RETENTION);
 		assertThat(redis().getExpire(key)).isGreaterThan(LONG_LEASE.toSeconds())
 			.isLessThanOrEqualTo(RETENTION.toSeconds());
+	}
+
+	@Test
+	void aRecordIsOneStringARedisClientReads() {
+		String key = key("string");
+		store().tryClaim(key, "owner-1", "fp-1", LONG_LEASE);
+		assertThat(redis().opsForValue().get(key)).matches("1\\|I\\|owner-1\\|300000\\|fp-1\\|\\d{13}");
+		store().complete(key, "owner-1", "{\"a\":\"x|y\"}", RETENTION);
+		assertThat(redis().opsForValue().get(key)).matches("1\\|C\\|owner-1\\|fp-1\\|\\d{13}\\|\\{\"a\":\"x\\|y\"}");
+		assertThat(store().find(key)).hasValueSatisfying((record) -> assertThat(record.outcome())
+			.as("an outcome holding the separator").isEqualTo("{\"a\":\"x|y\"}"));
+	}
+
+	@Test
+	void anOwnerOrFingerprintHoldingTheSeparatorIsRefusedAndWritesNothing() {
+		String key = key("separator");
+		assertThatIllegalArgumentException().isThrownBy(() -> store().tryClaim(key, "owner|1", null, LONG_LEASE));
+		assertThatIllegalArgumentException().isThrownBy(() -> store().tryClaim(key, "owner-1", "fp|1", LONG_LEASE));
+		assertThat(redis().hasKey(key)).isFalse();
+		store().tryClaim(key, "owner", null, LONG_LEASE);
+		// "owner|300000" would otherwise pass for the owner "owner" whose lease is 300000 ms.
+		assertThatIllegalArgumentException().isThrownBy(() -> store().release(key, "owner|300000"));
+		assertThat(store().find(key)).isPresent();
+	}
+
+	@Test
+	void aClaimCompletedWithoutItsOutcomeIsCompletedAndItsOwnerCanNoLongerChangeIt() {
+		String key = key("without-outcome");
+		store().tryClaim(key, "owner-1", "fp-1", shortLease());
+		// A longer renewal is written into the record: the claim is still in progress, not taken for completed.
+		assertThat(store().extend(key, "owner-1", LONG_LEASE)).isTrue();
+		assertThat(store().find(key)).hasValueSatisfying(
+				(record) -> assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS));
+		// What the store does when Redis, out of memory, refuses the completion's SET.
+		assertThat(redis().execute(RedisScripts.COMPLETE_WITHOUT_OUTCOME, List.of(key), "owner-1",
+				Long.toString(RETENTION.toMillis()))).isEqualTo(1L);
+
+		IdempotencyRecord duplicate = store().tryClaim(key, "owner-2", "fp-1", LONG_LEASE).existing();
+		assertThat(duplicate.state()).isEqualTo(RecordState.COMPLETED);
+		assertThat(duplicate.outcome()).isNull();
+		assertThat(duplicate.fingerprint()).isEqualTo("fp-1");
+		assertThat(duplicate.expiresAt()).isAfter(Instant.now().plus(RETENTION).minus(Duration.ofMinutes(1)));
+		assertThat(store().release(key, "owner-1")).isFalse();
+		assertThat(store().extend(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().complete(key, "owner-1", "late", RETENTION)).isFalse();
+		assertThat(store().releaseTokenClaim(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().find(key)).hasValueSatisfying((record) -> {
+			assertThat(record.state()).isEqualTo(RecordState.COMPLETED);
+			assertThat(record.outcome()).isNull();
+		});
+		assertThat(redis().getExpire(key)).as("the retention, and the lease that marks it completed")
+			.isGreaterThan(RETENTION.toSeconds());
 	}
 
 	@Test
@@ -122,7 +177,8 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 	@Test
 	void redissOwnErrorIsNamedInTheFailure() {
 		String key = key("foreign-type");
-		redis().opsForValue().set(key, "not a record", LONG_LEASE);
+		redis().opsForList().leftPush(key, "not a record");
+		redis().expire(key, LONG_LEASE);
 		assertThatException().isThrownBy(() -> store().tryClaim(key, "owner-1", null, LONG_LEASE))
 			.withMessageContaining("WRONGTYPE");
 	}

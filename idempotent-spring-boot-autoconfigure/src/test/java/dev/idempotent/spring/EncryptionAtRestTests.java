@@ -30,6 +30,7 @@ import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.test.servers.TestRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.jspecify.annotations.Nullable;
@@ -46,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Outcomes encrypted at rest, keyed hashes and redaction, on a real Redis read back with a plain client
- * as {@code redis-cli HGETALL} would: what a reader of the store sees, and what a duplicate gets.
+ * as {@code redis-cli GET} would: what a reader of the store sees, and what a duplicate gets.
  */
 class EncryptionAtRestTests {
 
@@ -87,7 +88,7 @@ class EncryptionAtRestTests {
 			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
 			Payment first = idempotence.execute("payments", "order-4711", "amount=120;card=" + CARD, Payment.class,
 					() -> pay("Alice Example"));
-			Map<String, String> record = this.redis.hgetall(onlyKey("payments"));
+			Map<String, String> record = record(onlyKey("payments"));
 			assertThat(record).containsKeys("state", "outcome", "fingerprint");
 			assertThat(record.get("outcome")).startsWith("v1:a:");
 			assertThat(onlyKey("payments")).doesNotContain("order-4711");
@@ -109,7 +110,7 @@ class EncryptionAtRestTests {
 		encrypted("a", Map.of("a", this.keyA)).run((context) -> context.getBean(IdempotenceService.class)
 			.execute("rotation-old", "order-1", Payment.class, () -> pay("Alice")));
 		Payment underA = replay("rotation-old");
-		String oldRecord = this.redis.hget(onlyKey("rotation-old"), "outcome");
+		String oldRecord = field(onlyKey("rotation-old"), "outcome");
 		assertThat(oldRecord).startsWith("v1:a:");
 
 		encrypted("b", Map.of("a", this.keyA, "b", this.keyB)).run((context) -> {
@@ -119,8 +120,8 @@ class EncryptionAtRestTests {
 			idempotence.execute("rotation-new", "order-2", Payment.class, () -> pay("Carol"));
 		});
 		assertThat(this.runs).hasValue(2);
-		assertThat(this.redis.hget(onlyKey("rotation-new"), "outcome")).startsWith("v1:b:");
-		assertThat(this.redis.hget(onlyKey("rotation-old"), "outcome")).isEqualTo(oldRecord);
+		assertThat(field(onlyKey("rotation-new"), "outcome")).startsWith("v1:b:");
+		assertThat(field(onlyKey("rotation-old"), "outcome")).isEqualTo(oldRecord);
 
 		encrypted("b", Map.of("b", this.keyB)).run((context) -> {
 			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
@@ -144,12 +145,12 @@ class EncryptionAtRestTests {
 			idempotence.execute("altered", "order-1", Payment.class, () -> pay("Alice"));
 			idempotence.execute("moved", "order-1", Payment.class, () -> pay("Bob"));
 			String altered = onlyKey("altered");
-			String outcome = this.redis.hget(altered, "outcome");
+			String outcome = field(altered, "outcome");
 			// A well-formed ciphertext, but another record's.
-			this.redis.hset(onlyKey("moved"), "outcome", outcome);
+			writeOutcome(onlyKey("moved"), outcome);
 			int middle = outcome.length() / 2;
 			char flipped = (outcome.charAt(middle) == 'A') ? 'B' : 'A';
-			this.redis.hset(altered, "outcome", outcome.substring(0, middle) + flipped + outcome.substring(middle + 1));
+			writeOutcome(altered, outcome.substring(0, middle) + flipped + outcome.substring(middle + 1));
 
 			for (String operation : List.of("altered", "moved")) {
 				assertThatExceptionOfType(OutcomeDecryptionException.class)
@@ -164,7 +165,7 @@ class EncryptionAtRestTests {
 	void outcomesStoredInClearBeforeEncryptionReplayUnlessRefused() {
 		this.runner.run((context) -> context.getBean(IdempotenceService.class)
 			.execute("clear", "order-1", Payment.class, () -> pay("Alice")));
-		assertThat(this.redis.hget(onlyKey("clear"), "outcome")).contains("Alice");
+		assertThat(field(onlyKey("clear"), "outcome")).contains("Alice");
 		encrypted("a", Map.of("a", this.keyA)).run((context) -> assertThat(context.getBean(IdempotenceService.class)
 			.execute("clear", "order-1", Payment.class, () -> pay("Bob"))
 			.payer()).isEqualTo("Alice"));
@@ -191,7 +192,7 @@ class EncryptionAtRestTests {
 		runWithSecret.accept(SECRET);
 		String first = onlyKey("keyed");
 		assertThat(first).isNotEqualTo(this.prefix + "keyed:" + plainHash);
-		assertThat(this.redis.hget(first, "fingerprint")).isNotEqualTo("amount=1")
+		assertThat(field(first, "fingerprint")).isNotEqualTo("amount=1")
 			.isNotEqualTo(new Fingerprint().add("amount=1").toHex());
 
 		runWithSecret.accept(SECRET + " (rotated)");
@@ -209,7 +210,7 @@ class EncryptionAtRestTests {
 			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
 			Payment first = idempotence.execute("redacted", "order-1", Payment.class, () -> pay("Alice"));
 			assertThat(first.card()).isEqualTo(CARD);
-			assertThat(this.redis.hget(onlyKey("redacted"), "outcome")).contains("Alice").doesNotContain(CARD);
+			assertThat(field(onlyKey("redacted"), "outcome")).contains("Alice").doesNotContain(CARD);
 			Payment again = idempotence.execute("redacted", "order-1", Payment.class, () -> pay("Bob"));
 			assertThat(again).isEqualTo(first.withoutCard());
 			assertThat(this.runs).hasValue(1);
@@ -222,11 +223,32 @@ class EncryptionAtRestTests {
 		this.runner.withBean(OutcomeRedactor.class, () -> keepNothing).run((context) -> {
 			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
 			idempotence.execute("nothing-kept", "order-1", Payment.class, () -> pay("Alice"));
-			assertThat(this.redis.hget(onlyKey("nothing-kept"), "outcome")).doesNotContain(CARD).doesNotContain("Alice");
+			assertThat(field(onlyKey("nothing-kept"), "outcome")).doesNotContain(CARD).doesNotContain("Alice");
 			assertThatExceptionOfType(ReplayUnavailableException.class)
 				.isThrownBy(() -> idempotence.execute("nothing-kept", "order-1", Payment.class, () -> pay("Bob")));
 			assertThat(this.runs).hasValue(1);
 		});
+	}
+
+	// A completed record as the Redis store keeps it: 1|C|<owner>|<fingerprint>|<created>|<outcome>.
+	private Map<String, String> record(String key) {
+		String[] fields = this.redis.get(key).split("\\|", 6);
+		assertThat(fields[0] + "|" + fields[1]).as("a completed record").isEqualTo("1|C");
+		return Map.of("state", "COMPLETED", "owner", fields[2], "fingerprint", fields[3], "created", fields[4],
+				"outcome", fields[5]);
+	}
+
+	private String field(String key, String name) {
+		return record(key).get(name);
+	}
+
+	private void writeOutcome(String key, String outcome) {
+		String record = this.redis.get(key);
+		int outcomeStart = 0;
+		for (int separators = 0; separators < 5; separators++) {
+			outcomeStart = record.indexOf('|', outcomeStart) + 1;
+		}
+		this.redis.set(key, record.substring(0, outcomeStart) + outcome, SetArgs.Builder.keepttl());
 	}
 
 	private ApplicationContextRunner encrypted(String active, Map<String, String> keys) {

@@ -103,7 +103,7 @@ public class IdempotencyEndpoint {
 	 * @param key the client key
 	 * @param principal the caller scope, or {@code null}
 	 * @param scope the further scope, or {@code null}
-	 * @param storageKey the key in the store (for {@code HGETALL} or a {@code SELECT})
+	 * @param storageKey the key in the store (for a Redis {@code GET} or a {@code SELECT})
 	 * @param state running or completed
 	 * @param createdAt when the key was claimed
 	 * @param expiresAt when the store drops the record (lease or retention), when known

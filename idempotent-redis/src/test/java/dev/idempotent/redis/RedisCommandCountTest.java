@@ -1,0 +1,125 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+package dev.idempotent.redis;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.idempotent.test.servers.RedisProcesses;
+import dev.idempotent.test.servers.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a call costs Redis, in commands counted by {@code INFO commandstats} on a server of the
+ * test's own (no other client adds to its counts). Counts, not times: the times are measured in the
+ * benchmarks.
+ */
+class RedisCommandCountTest {
+
+	private static final Duration LEASE = Duration.ofSeconds(30);
+
+	private static final Duration RETENTION = Duration.ofMinutes(5);
+
+	private static final Pattern CALLS = Pattern.compile("calls=(\\d+)");
+
+	private static RedisProcesses.Standalone server;
+
+	private static LettuceConnectionFactory connectionFactory;
+
+	private static StringRedisTemplate redis;
+
+	private static RedisIdempotencyStore store;
+
+	@BeforeAll
+	static void start() {
+		server = new RedisProcesses.Standalone();
+		connectionFactory = TestRedis
+			.connect(new RedisStandaloneConfiguration(TestRedis.endpoint().host(), server.port()));
+		redis = new StringRedisTemplate(connectionFactory);
+		store = new RedisIdempotencyStore(connectionFactory);
+		// Loads the scripts (a first EVALSHA meets NOSCRIPT and falls back to EVAL), so counts are a steady state's.
+		store.tryClaim("warm-up", "owner-0", "fp", LEASE);
+		store.complete("warm-up", "owner-0", "outcome", RETENTION);
+		store.tryClaim("warm-up", "owner-1", "fp", LEASE);
+	}
+
+	@AfterAll
+	static void stop() {
+		connectionFactory.destroy();
+		server.close();
+	}
+
+	@Test
+	void aNewCallCostsSevenRedisCommands() {
+		Map<String, Long> before = commands();
+		assertThat(store.tryClaim("new-call", "owner-1", "fp", LEASE).isAcquired()).isTrue();
+		assertThat(store.complete("new-call", "owner-1", "{\"id\":1}", RETENTION)).isTrue();
+		// The claim: EVALSHA running SET NX PX and TIME (the fence); the completion: EVALSHA running GET (the
+		// owner), PTTL (not completed without its outcome) and SET PX: 7 in all, where the hash record took 9
+		// and the hand-written floor (SET NX PX, then SET PX) takes 2.
+		assertThat(spent(before, commands())).containsExactlyInAnyOrderEntriesOf(
+				Map.of("evalsha", 2L, "set", 2L, "time", 1L, "get", 1L, "pttl", 1L));
+	}
+
+	@Test
+	void aDuplicateCostsFourRedisCommands() {
+		store.tryClaim("duplicate", "owner-1", "fp", LEASE);
+		store.complete("duplicate", "owner-1", "{\"id\":1}", RETENTION);
+		Map<String, Long> before = commands();
+		assertThat(store.tryClaim("duplicate", "owner-2", "fp", LEASE).existing().outcome()).isEqualTo("{\"id\":1}");
+		// EVALSHA running SET NX (refused, the key is held), GET and PTTL.
+		assertThat(spent(before, commands())).containsExactlyInAnyOrderEntriesOf(
+				Map.of("evalsha", 1L, "set", 1L, "get", 1L, "pttl", 1L));
+	}
+
+	// Calls per command, as INFO commandstats counts them (cmdstat_set:calls=3,usec=...).
+	private static Map<String, Long> commands() {
+		Properties stats = redis.execute((RedisCallback<Properties>) (connection) -> connection.serverCommands()
+			.info("commandstats"));
+		Map<String, Long> calls = new TreeMap<>();
+		stats.forEach((name, value) -> {
+			Matcher matcher = CALLS.matcher(value.toString());
+			if (matcher.find()) {
+				calls.put(name.toString().substring("cmdstat_".length()), Long.parseLong(matcher.group(1)));
+			}
+		});
+		return calls;
+	}
+
+	// The commands run between two readings, but for the INFO that made the first one.
+	private static Map<String, Long> spent(Map<String, Long> before, Map<String, Long> after) {
+		Map<String, Long> spent = new TreeMap<>();
+		after.forEach((command, calls) -> {
+			long count = calls - before.getOrDefault(command, 0L) - (command.equals("info") ? 1 : 0);
+			if (count > 0) {
+				spent.put(command, count);
+			}
+		});
+		return spent;
+	}
+
+}
