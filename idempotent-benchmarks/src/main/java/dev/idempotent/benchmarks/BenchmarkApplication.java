@@ -54,6 +54,11 @@ public class BenchmarkApplication {
 		return new PlainReceipts();
 	}
 
+	@Bean
+	ReactiveReceipts reactiveReceipts() {
+		return new ReactiveReceipts();
+	}
+
 	/** The Redis to benchmark against: the system property, else the environment variable, else loopback. */
 	static String redisUrl() {
 		String url = System.getProperty(REDIS_URL_PROPERTY, System.getenv(REDIS_URL_ENV));

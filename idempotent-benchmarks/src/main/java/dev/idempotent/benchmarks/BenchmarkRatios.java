@@ -62,6 +62,9 @@ final class BenchmarkRatios {
 		pair(report, "storeDuplicate", "duplicate, store claim vs GET", 1.20);
 		pair(report, "proxyDuplicate", "duplicate through the proxy vs GET", 1.20);
 		pair(report, "proxyOnRedis", "new call through the proxy vs SET NX PX + SET", Double.NaN);
+		report.append("Reactive, on Redis: a Mono method through the proxy and its plain reactive floor, in turns\n");
+		pair(report, "monoOnRedis", "new call vs Mono of SET NX PX + SET", Double.NaN);
+		pair(report, "monoDuplicate", "duplicate vs a reactive GET", Double.NaN);
 		report.append("In process: CPU time of the calling thread per call (µs)\n");
 		Stat plain = cpu(report, "plainMethod", "plain method, no annotation");
 		Stat noOp = cpu(report, "proxyOnNoOpStore", "through the proxy, no-op store");

@@ -25,7 +25,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The benchmarks jar's entry point: runs {@link IdempotencyBenchmarks} with JMH, then prints the
+ * The benchmarks jar's entry point: runs {@link IdempotencyBenchmarks} and
+ * {@link ReactiveIdempotencyBenchmarks} with JMH, then prints the
  * ratios the project's performance targets are stated in ({@link BenchmarkRatios}), all from this one
  * run. Takes JMH's own options ({@code -f 3 -wi 5 -i 10}, {@code -h} for all), and writes JMH's JSON
  * results beside the jar unless told otherwise ({@code -rff}).
@@ -45,6 +46,7 @@ public final class RunBenchmarks {
 		ChainedOptionsBuilder options = new OptionsBuilder().parent(command);
 		if (command.getIncludes().isEmpty()) {
 			options.include(IdempotencyBenchmarks.class.getName() + "\\.");
+			options.include(ReactiveIdempotencyBenchmarks.class.getName() + "\\.");
 		}
 		if (!command.getResult().hasValue()) {
 			options.resultFormat(ResultFormatType.JSON).result(new File(jarDirectory(), "jmh-result.json").getPath());
