@@ -262,6 +262,14 @@ class WebFluxHandlerHttpTests {
 	}
 
 	@Test
+	void aReactiveRequestBodyIsRefusedWithAnErrorThatSaysWhatToDeclare() throws Exception {
+		String key = newKey();
+		HttpResponse<String> refused = post("alice", "/streamed-body", key, "{\"sku\":\"book\",\"quantity\":1}");
+		assertThat(refused.statusCode()).isEqualTo(500);
+		assertThat(this.orders.executions(key)).isZero();
+	}
+
+	@Test
 	void aHandlerThatDoesNotReturnAPublisherIsRefusedAtItsFirstCall() {
 		new ReactiveWebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, JacksonAutoConfiguration.class,
@@ -376,6 +384,16 @@ class WebFluxHandlerHttpTests {
 			return Flux.fromIterable(batch.items())
 				.map((item) -> new Order(UUID.randomUUID().toString(), item.sku(), item.quantity(), "batch"))
 				.doOnSubscribe((subscription) -> executed(key));
+		}
+
+		@PostMapping("/streamed-body")
+		@Idempotent(name = "streamed-body")
+		Mono<String> streamed(@RequestBody Mono<CreateOrder> request,
+				@RequestHeader(name = "Idempotency-Key", required = false) String key) {
+			return request.map((order) -> {
+				executed(key);
+				return order.sku();
+			});
 		}
 
 		@PostMapping("/notes")

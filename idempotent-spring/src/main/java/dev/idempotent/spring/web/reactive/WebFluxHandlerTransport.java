@@ -24,6 +24,7 @@ import dev.idempotent.spring.transport.IdempotencyInvocation;
 import dev.idempotent.spring.transport.IdempotencyTransport;
 import dev.idempotent.spring.transport.MethodCallTransport;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 
 import org.springframework.core.MethodParameter;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -90,6 +91,12 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 		List<@Nullable Object> bodies = new ArrayList<>();
 		for (int i = 0; i < arguments.length; i++) {
 			if (new MethodParameter(method, i).hasParameterAnnotation(RequestBody.class)) {
+				if (arguments[i] instanceof Publisher<?>) {
+					// Its body is read only when subscribed to, after the call was claimed.
+					throw new IllegalStateException("@Idempotent on " + method.getDeclaringClass().getName() + "."
+							+ method.getName() + ": a @RequestBody Mono or Flux cannot be fingerprinted before the call "
+							+ "starts; declare the body's own type (@RequestBody Order, not Mono<Order>)");
+				}
 				bodies.add(arguments[i]);
 			}
 		}
