@@ -14,7 +14,9 @@
 package dev.idempotent.spring.observation;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.autoconfigure.IdempotencyAutoConfiguration;
 import dev.idempotent.core.DuplicatePolicy;
@@ -37,6 +39,8 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.ObservationView;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -107,7 +111,7 @@ class IdempotencyObservationTests {
 	@Test
 	void aCompletionThatNeverGetsThroughIsCountedAsAnIncident() {
 		this.runner.withUserConfiguration(Metrics.class)
-			.withPropertyValues("idempotent.lease=600ms", "idempotent.store.timeout=200ms")
+			.withPropertyValues("idempotent.lease=1500ms", "idempotent.store.timeout=500ms")
 			.run((context) -> {
 				Orders orders = context.getBean(Orders.class);
 				MeterRegistry meters = context.getBean(MeterRegistry.class);
@@ -152,6 +156,26 @@ class IdempotencyObservationTests {
 			assertThat(stopped).containsExactly("idempotency.store claim < idempotency.requests",
 					"business < idempotency.requests", "idempotency.store complete < idempotency.requests",
 					"idempotency.requests < none");
+		});
+	}
+
+	@Test
+	void theObservationOfAReactiveCallEndsWhenItsAnswerDoesItsClaimCompletedFirst() {
+		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+			List<String> stopped = context.getBean(Recorder.class).stopped;
+			Orders orders = context.getBean(Orders.class);
+			Sinks.One<String> gate = Sinks.one();
+			CompletableFuture<String> answer = orders.later("k1", gate.asMono()).toFuture();
+			Poll.until("the call runs", () -> orders.executions().contains("k1"));
+			assertThat(stopped).as("still running").noneMatch((name) -> name.startsWith("idempotency.requests"));
+			gate.tryEmitValue("shipped");
+			assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo("shipped");
+			Poll.until("the call's observation ends", () -> stopped.contains("idempotency.requests < none"));
+			assertThat(stopped).containsSubsequence("idempotency.store claim < idempotency.requests",
+					"idempotency.store complete < none", "idempotency.requests < none");
+			assertThat(count(context.getBean(MeterRegistry.class), "later", "executed")).isEqualTo(1);
+			assertThat(orders.later("k1", Mono.just("again")).block()).as("replayed").isEqualTo("shipped");
+			assertThat(count(context.getBean(MeterRegistry.class), "later", "replayed")).isEqualTo(1);
 		});
 	}
 
@@ -286,6 +310,11 @@ class IdempotencyObservationTests {
 
 		public List<String> executions() {
 			return this.executions;
+		}
+
+		@Idempotent(name = "later", key = "#key", fingerprint = false)
+		public Mono<String> later(String key, Mono<String> work) {
+			return Mono.fromRunnable(() -> this.executions.add(key)).then(work);
 		}
 
 		@Idempotent(name = "charges", key = "#key", onDuplicate = DuplicatePolicy.REJECT)

@@ -87,7 +87,10 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 		if (ReactiveReturnType.returnsPublisher(operation.method())) {
 			// Nothing happens until the answer is subscribed to.
 			return ReactiveReturnType.answer(operation.method(),
-					() -> this.observations.observe(operation.name(), () -> operation.transport().invoke(call)));
+					() -> this.observations.observeUntilDone(operation.name(), () -> operation.transport().invoke(call)));
+		}
+		if (FutureReturnType.returnsFuture(operation.method())) {
+			return this.observations.observeUntilDone(operation.name(), () -> operation.transport().invoke(call));
 		}
 		return this.observations.observe(operation.name(), () -> operation.transport().invoke(call));
 	}

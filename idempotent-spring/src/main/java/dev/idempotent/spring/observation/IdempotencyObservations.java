@@ -14,6 +14,8 @@
 package dev.idempotent.spring.observation;
 
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.IdempotencyCall;
@@ -62,12 +64,28 @@ public class IdempotencyObservations implements IdempotencyListener {
 	 * {@link IdempotencyEngine#execute} go inside.
 	 */
 	public <T> @Nullable T observe(String operation, IdempotencyEngine.Invocation<T> call) throws Throwable {
+		return observe(operation, call, false);
+	}
+
+	/**
+	 * Runs one idempotent call whose answer is a future under its observation, which ends when that
+	 * future completes (with its failure, if it fails), not when the call hands it back: the
+	 * observation of a {@code CompletableFuture}, {@code Mono} or {@code Flux} method times its whole
+	 * call, the completion of its claim included.
+	 */
+	public <T> @Nullable T observeUntilDone(String operation, IdempotencyEngine.Invocation<T> call) throws Throwable {
+		return observe(operation, call, true);
+	}
+
+	private <T> @Nullable T observe(String operation, IdempotencyEngine.Invocation<T> call, boolean untilDone)
+			throws Throwable {
 		IdempotencyObservationContext context = new IdempotencyObservationContext(operation);
 		Observation observation = Observation
 			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
 			.start();
+		T result;
 		try (Observation.Scope scope = observation.openScope()) {
-			return call.invoke();
+			result = call.invoke();
 		}
 		catch (Throwable ex) {
 			if (context.getOutcome() == null) {
@@ -75,11 +93,22 @@ public class IdempotencyObservations implements IdempotencyListener {
 				context.setOutcome(CallOutcome.of(ex));
 			}
 			observation.error(ex);
+			observation.stop();
 			throw ex;
 		}
-		finally {
+		if (untilDone && result instanceof CompletionStage<?> answer) {
+			answer.whenComplete((value, failure) -> {
+				if (failure != null) {
+					observation.error((failure instanceof CompletionException && failure.getCause() != null)
+							? failure.getCause() : failure);
+				}
+				observation.stop();
+			});
+		}
+		else {
 			observation.stop();
 		}
+		return result;
 	}
 
 	/**
