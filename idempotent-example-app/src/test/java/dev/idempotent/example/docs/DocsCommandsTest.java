@@ -42,10 +42,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.ExampleRedis;
 import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.RepositoryFiles;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
