@@ -22,6 +22,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Size;
@@ -46,6 +48,7 @@ class OrderController {
 	private final Map<String, List<Order>> ordersByOwner = new ConcurrentHashMap<>();
 
 	@PostMapping("/orders")
+	@Idempotent(name = "orders", onDuplicate = DuplicatePolicy.REPLAY)
 	Mono<ResponseEntity<Order>> create(@Valid @RequestBody CreateOrderRequest request, Principal principal) {
 		// Waits without holding a thread: the event loop serves other requests meanwhile.
 		return Mono.delay(Duration.ofMillis(request.processingMillisOrZero())).map((tick) -> {
@@ -56,6 +59,7 @@ class OrderController {
 
 	@PostMapping("/orders/batch")
 	@ResponseStatus(HttpStatus.CREATED)
+	@Idempotent(name = "order-batches")
 	Flux<Order> createAll(@RequestBody @NotEmpty @Size(max = 100) List<@Valid CreateOrderRequest> requests,
 			Principal principal) {
 		// A replay answers the same orders, one element for each, in the same order.

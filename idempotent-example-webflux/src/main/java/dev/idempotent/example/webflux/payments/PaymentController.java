@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.idempotent.core.DuplicatePolicy;
+import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -42,6 +44,7 @@ class PaymentController {
 
 	@PostMapping("/payments")
 	@ResponseStatus(HttpStatus.CREATED)
+	@Idempotent(name = "payments", key = "#request.paymentId", scope = "#tenant", onDuplicate = DuplicatePolicy.REJECT)
 	Mono<Payment> pay(@Valid @RequestBody PaymentRequest request,
 			@RequestHeader(name = "X-Tenant", defaultValue = "default") String tenant, Principal principal) {
 		return Mono.fromSupplier(() -> {
