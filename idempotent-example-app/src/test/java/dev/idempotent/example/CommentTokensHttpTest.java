@@ -23,6 +23,7 @@ import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.test.ConcurrentCallers;
 import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -35,7 +36,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One-time tokens for {@code POST /comments}, over real HTTP, against a real Redis. */

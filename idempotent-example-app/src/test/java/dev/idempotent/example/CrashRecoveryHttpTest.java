@@ -23,6 +23,7 @@ import dev.idempotent.core.store.RecordState;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.TestRedis;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -32,7 +33,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

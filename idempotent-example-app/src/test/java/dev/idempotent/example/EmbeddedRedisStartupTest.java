@@ -19,6 +19,7 @@ import javax.sql.DataSource;
 
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.redis.RedisIdempotencyStore;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.embedded.RedisServer;

@@ -14,44 +14,33 @@
 package dev.idempotent.example;
 
 import java.net.http.HttpResponse;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.idempotent.core.IdempotencyKeys;
-import dev.idempotent.example.ExampleHttpClient.RawResponse;
 import dev.idempotent.example.transfers.Ledger;
-import dev.idempotent.test.ConcurrentCallers;
-import dev.idempotent.test.Poll;
-import org.junit.jupiter.api.BeforeEach;
+import dev.idempotent.test.servers.example.ExampleServiceContractTest;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The example's HTTP contract, over real HTTP, against a real Redis. */
+/**
+ * The example's HTTP contract, over real HTTP, against a real Redis: the contract every example service
+ * keeps ({@link ExampleServiceContractTest}), then what only this one offers (transfers, a payment
+ * released through {@code IdempotenceService}).
+ */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class ExampleContractHttpTest {
-
-	private static final String PREFIX = "example-test-" + UUID.randomUUID() + ":";
-
-	private static final String ORDER = "{\"sku\":\"book\",\"quantity\":2}";
+class ExampleContractHttpTest extends ExampleServiceContractTest {
 
 	@DynamicPropertySource
-	static void redis(DynamicPropertyRegistry registry) {
-		ExampleRedis.register(registry, PREFIX);
+	static void transfers(DynamicPropertyRegistry registry) {
 		// Long enough that a double-clicked transfer always sees the first one finish.
 		registry.add("example.transfers.await-completion", () -> "30s");
 	}
@@ -60,83 +49,11 @@ class ExampleContractHttpTest {
 	private int port;
 
 	@Autowired
-	private StringRedisTemplate redis;
-
-	@Autowired
 	private Ledger ledger;
 
-	private ExampleHttpClient http;
-
-	@BeforeEach
-	void client() {
-		this.http = new ExampleHttpClient(this.port);
-	}
-
-	@Test
-	void orderRetryReplaysTheSameStatusBodyAndLocation() {
-		String key = newKey();
-		int before = this.http.count("alice", "/orders");
-		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
-		HttpResponse<String> retry = this.http.post("alice", "/orders", key, ORDER);
-
-		assertThat(first.statusCode()).isEqualTo(201);
-		assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
-		JsonNode order = json(first);
-		assertThat(order.get("sku").asString()).isEqualTo("book");
-		assertThat(order.get("quantity").asInt()).isEqualTo(2);
-		assertThat(order.get("owner").asString()).isEqualTo("alice");
-		assertThat(order.get("id").asString()).isNotBlank();
-
-		assertThat(retry.statusCode()).isEqualTo(201);
-		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(retry)).isEqualTo(order);
-		assertThat(retry.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"))
-			.hasValue("/orders/" + order.get("id").asString());
-		assertThat(retry.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
-	}
-
-	@Test
-	void sameKeyFromTwoUsersIsTwoOrders() {
-		String key = newKey();
-		HttpResponse<String> alice = this.http.post("alice", "/orders", key, ORDER);
-		HttpResponse<String> bob = this.http.post("bob", "/orders", key, ORDER);
-		assertThat(alice.statusCode()).isEqualTo(201);
-		assertThat(bob.statusCode()).isEqualTo(201);
-		assertThat(bob.headers().firstValue("Idempotent-Replayed")).isEmpty();
-		assertThat(json(bob).get("owner").asString()).isEqualTo("bob");
-		assertThat(json(bob).get("id")).isNotEqualTo(json(alice).get("id"));
-	}
-
-	@Test
-	void duplicatePaymentIsRejectedWith409() {
-		String payment = "{\"paymentId\":\"" + newKey() + "\",\"amount\":12.50}";
-		int before = this.http.count("alice", "/payments");
-		HttpResponse<String> first = this.http.post("alice", "/payments", null, payment);
-		HttpResponse<String> duplicate = this.http.post("alice", "/payments", null, payment);
-		assertThat(first.statusCode()).isEqualTo(201);
-		assertThat(json(first).get("amount").decimalValue()).isEqualByComparingTo("12.50");
-		assertThat(duplicate.statusCode()).isEqualTo(409);
-		assertThat(duplicate.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-		JsonNode problem = json(duplicate);
-		assertThat(problem.get("type").asString()).isEqualTo("urn:idempotent:problem:duplicate-request");
-		assertThat(problem.get("status").asInt()).isEqualTo(409);
-		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 1);
-	}
-
-	@Test
-	void paymentIdsAreScopedByTenant() {
-		String payment = "{\"paymentId\":\"" + newKey() + "\",\"amount\":5}";
-		int before = this.http.count("alice", "/payments");
-		HttpResponse<String> inA = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-a", payment);
-		HttpResponse<String> inB = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-b", payment);
-		HttpResponse<String> againInA = this.http.postWithHeader("alice", "/payments", "X-Tenant", "tenant-a", payment);
-		assertThat(inA.statusCode()).isEqualTo(201);
-		assertThat(inB.statusCode()).as("the same id in another tenant is another payment").isEqualTo(201);
-		assertThat(json(inB).get("tenant").asString()).isEqualTo("tenant-b");
-		assertThat(againInA.statusCode()).isEqualTo(409);
-		assertThat(json(againInA).get("type").asString()).isEqualTo("urn:idempotent:problem:duplicate-request");
-		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 2);
+	@Override
+	protected int port() {
+		return this.port;
 	}
 
 	@Test
@@ -152,9 +69,7 @@ class ExampleContractHttpTest {
 		assertThat(retry.statusCode()).isEqualTo(201);
 		assertThat(this.http.post("alice", "/payments", null, payment).statusCode()).isEqualTo(409);
 		assertThat(this.http.count("alice", "/payments")).isEqualTo(before + 1);
-	}
-
-	@Test
+	}	@Test
 	void transferSystemFailureReleasesTheKeySoTheRetryRuns() {
 		String key = newKey();
 		String transfer = "{\"from\":\"sys-" + key + "\",\"to\":\"b\",\"amount\":100,\"simulateFailure\":\"SYSTEM\"}";
@@ -197,158 +112,6 @@ class ExampleContractHttpTest {
 	}
 
 	@Test
-	void badKeysAre400AndStoreNothing() {
-		int ordersBefore = this.http.count("alice", "/orders");
-		int recordsBefore = records();
-		Map<String, String> badKeys = new LinkedHashMap<>();
-		badKeys.put("empty", "");
-		badKeys.put("256 characters", "k".repeat(256));
-		badKeys.put("tab", "a\tb");
-		badKeys.put("non-ASCII", "caf\u00e9");
-		badKeys.put("unterminated quoted string", "\"" + newKey());
-		badKeys.put("text after a quoted string", "\"" + newKey() + "\"x");
-		// Which of two keys the client meant cannot be told: neither is taken.
-		badKeys.put("two Idempotency-Key headers", newKey() + "\r\nIdempotency-Key: " + newKey());
-		for (Map.Entry<String, String> bad : badKeys.entrySet()) {
-			RawResponse response = this.http.postWithRawKey("alice", "/orders", bad.getValue(), ORDER);
-			assertThat(response.status()).as(bad.getKey()).isEqualTo(400);
-			assertThat(response.head()).as(bad.getKey()).containsIgnoringCase("Content-Type: application/problem+json");
-			assertThat(response.json().get("type").asString()).as(bad.getKey())
-				.isEqualTo("urn:idempotent:problem:invalid-key");
-		}
-		HttpResponse<String> missing = this.http.post("alice", "/orders", null, ORDER);
-		assertThat(missing.statusCode()).isEqualTo(400);
-		assertThat(json(missing).get("type").asString()).isEqualTo("urn:idempotent:problem:missing-key");
-		assertThat(json(missing).get("status").asInt()).isEqualTo(400);
-		assertThat(missing.body()).doesNotContain("Exception").doesNotContain("at dev.");
-
-		assertThat(records()).isEqualTo(recordsBefore);
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(ordersBefore);
-	}
-
-	@Test
-	void rejectedBeforeTheMethodRunsStoresNothingAndTheKeyThenWorks() {
-		String key = newKey();
-		HttpResponse<String> invalid = this.http.post("alice", "/orders", key, "{\"sku\":\"book\",\"quantity\":0}");
-		HttpResponse<String> anonymous = this.http.postAnonymously("/orders", key, ORDER);
-		assertThat(invalid.statusCode()).isEqualTo(400);
-		assertThat(anonymous.statusCode()).isEqualTo(401);
-		HttpResponse<String> valid = this.http.post("alice", "/orders", key, ORDER);
-		assertThat(valid.statusCode()).isEqualTo(201);
-		assertThat(valid.headers().firstValue("Idempotent-Replayed")).isEmpty();
-	}
-
-	@Test
-	void sixtyFourConcurrentRequestsWithOneKeyCreateOneOrder() throws Exception {
-		String key = newKey();
-		String slowOrder = "{\"sku\":\"race\",\"quantity\":1,\"processingMillis\":500}";
-		int before = this.http.count("bob", "/orders");
-		int requests = 64;
-		List<String> outcomes = ConcurrentCallers.race(requests, () -> {
-			HttpResponse<String> response = this.http.post("bob", "/orders", key, slowOrder);
-			return switch (response.statusCode()) {
-				case 201 -> response.headers().firstValue("Idempotent-Replayed").isPresent() ? "replayed" : "executed";
-				case 409 -> json(response).get("type").asString().endsWith("request-in-progress")
-						&& response.headers().firstValue("Retry-After").isPresent() ? "in-progress" : "unexpected 409";
-				default -> "unexpected " + response.statusCode();
-			};
-		});
-		assertThat(outcomes).hasSize(requests).containsOnlyOnce("executed")
-			.allMatch((o) -> o.equals("executed") || o.equals("replayed") || o.equals("in-progress"));
-		assertThat(this.http.count("bob", "/orders")).isEqualTo(before + 1);
-	}
-
-	@Test
-	void sameKeyWithADifferentBodyIs422AndTheFirstOrderStillReplays() {
-		String key = newKey();
-		int before = this.http.count("alice", "/orders");
-		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
-		HttpResponse<String> reused = this.http.post("alice", "/orders", key, "{\"sku\":\"book\",\"quantity\":3}");
-		assertThat(reused.statusCode()).isEqualTo(422);
-		assertThat(reused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-		assertThat(json(reused).get("type").asString()).isEqualTo("urn:idempotent:problem:key-reused");
-		assertThat(json(reused).get("status").asInt()).isEqualTo(422);
-		assertThat(reused.headers().firstValue("Idempotent-Replayed")).isEmpty();
-
-		HttpResponse<String> replay = this.http.post("alice", "/orders", key, ORDER);
-		assertThat(replay.statusCode()).isEqualTo(201);
-		assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(replay)).isEqualTo(json(first));
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
-	}
-
-	@Test
-	void batchOfOrdersReplaysTheSameListAndAnInvalidItemStoresNothing() {
-		String key = newKey();
-		int before = this.http.count("alice", "/orders");
-		HttpResponse<String> invalid = this.http.post("alice", "/orders/batch", key,
-				"[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":0}]");
-		assertThat(invalid.statusCode()).isEqualTo(400);
-		assertThat(this.redis.hasKey(storageKey("order-batches", "alice", key))).isFalse();
-
-		String batch = "[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":3}]";
-		HttpResponse<String> first = this.http.post("alice", "/orders/batch", key, batch);
-		HttpResponse<String> retry = this.http.post("alice", "/orders/batch", key, batch);
-		assertThat(first.statusCode()).isEqualTo(201);
-		assertThat(json(first)).hasSize(2);
-		assertThat(json(first).get(1).get("quantity").asInt()).isEqualTo(3);
-		assertThat(retry.statusCode()).isEqualTo(201);
-		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(retry)).isEqualTo(json(first));
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 2);
-	}
-
-	@Test
-	void sameJsonWithOtherKeyOrderAndWhitespaceIsTheSameRequest() {
-		String key = newKey();
-		HttpResponse<String> first = this.http.post("alice", "/orders", key, ORDER);
-		HttpResponse<String> retry = this.http.post("alice", "/orders", key,
-				"{\n  \"quantity\" : 2,\n  \"sku\" : \"book\"\n}");
-		assertThat(retry.statusCode()).isEqualTo(201);
-		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(retry)).isEqualTo(json(first));
-	}
-
-	@Test
-	void quotedAndBareKeyAreTheSameKey() {
-		String key = newKey();
-		HttpResponse<String> bare = this.http.post("alice", "/orders", key, ORDER);
-		HttpResponse<String> quoted = this.http.post("alice", "/orders", "\"" + key + "\"", ORDER);
-		assertThat(bare.statusCode()).isEqualTo(201);
-		assertThat(quoted.statusCode()).isEqualTo(201);
-		assertThat(quoted.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(quoted)).isEqualTo(json(bare));
-	}
-
-	@Test
-	void anotherUsersKeyRunsIndependentlyAndRevealsNothing() throws Exception {
-		String key = newKey();
-		CompletableFuture<HttpResponse<String>> alice = CompletableFuture.supplyAsync(() -> this.http.post("alice",
-				"/orders", key, "{\"sku\":\"slow\",\"quantity\":1,\"processingMillis\":1000}"));
-		awaitRecord("orders", "alice", key);
-		// While alice's call runs, and with another body: neither 409 nor 422 tells bob it exists.
-		HttpResponse<String> bob = this.http.post("bob", "/orders", key, ORDER);
-		assertThat(bob.statusCode()).isEqualTo(201);
-		assertThat(bob.headers().firstValue("Idempotent-Replayed")).isEmpty();
-		assertThat(json(bob).get("owner").asString()).isEqualTo("bob");
-		assertThat(alice.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
-		HttpResponse<String> bobAgain = this.http.post("bob", "/orders", key, ORDER);
-		assertThat(bobAgain.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-		assertThat(json(bobAgain)).isEqualTo(json(bob));
-	}
-
-	@Test
-	void unsupportedMediaTypeStoresNothingAndTheKeyThenWorks() {
-		String key = newKey();
-		HttpResponse<String> unsupported = this.http.post("alice", "/orders", key, "text/plain", "two books");
-		assertThat(unsupported.statusCode()).isEqualTo(415);
-		assertThat(this.redis.hasKey(storageKey("orders", "alice", key))).isFalse();
-		HttpResponse<String> valid = this.http.post("alice", "/orders", key, ORDER);
-		assertThat(valid.statusCode()).isEqualTo(201);
-		assertThat(valid.headers().firstValue("Idempotent-Replayed")).isEmpty();
-	}
-
-	@Test
 	void doubleClickedTransferWaitsForTheFirstAnswerAndGetsIt() throws Exception {
 		String key = newKey();
 		String account = "click-" + key;
@@ -364,38 +127,6 @@ class ExampleContractHttpTest {
 		assertThat(json(second)).isEqualTo(json(first.get()));
 		assertThat(this.http.count("alice", "/transfers")).isEqualTo(before + 1);
 		assertThat(this.ledger.balance(account)).isEqualByComparingTo("900");
-	}
-
-	@Test
-	void responseLargerThanTheLimitRunsOnceAndItsRetryIs409ReplayUnavailable() {
-		String key = newKey();
-		String large = "{\"sku\":\"" + "x".repeat(70_000) + "\",\"quantity\":1}";
-		int before = this.http.count("alice", "/orders");
-		HttpResponse<String> first = this.http.post("alice", "/orders", key, large);
-		HttpResponse<String> retry = this.http.post("alice", "/orders", key, large);
-		assertThat(first.statusCode()).isEqualTo(201);
-		assertThat(retry.statusCode()).isEqualTo(409);
-		assertThat(retry.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-		assertThat(json(retry).get("type").asString()).isEqualTo("urn:idempotent:problem:replay-unavailable");
-		assertThat(retry.headers().firstValue("Retry-After")).as("retrying will not help").isEmpty();
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 1);
-	}
-
-	private void awaitRecord(String operation, String user, String key) throws InterruptedException {
-		String storageKey = storageKey(operation, user, key);
-		Poll.until("the first call claims its key", () -> Boolean.TRUE.equals(this.redis.hasKey(storageKey)));
-	}
-
-	private static String storageKey(String operation, String user, String key) {
-		return new IdempotencyKeys(PREFIX, 255).storageKey(operation, user, key);
-	}
-
-	private int records() {
-		return this.redis.keys(PREFIX + "*").size();
-	}
-
-	private static String newKey() {
-		return UUID.randomUUID().toString();
 	}
 
 }

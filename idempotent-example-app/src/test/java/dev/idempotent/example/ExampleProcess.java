@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.TestRedis;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

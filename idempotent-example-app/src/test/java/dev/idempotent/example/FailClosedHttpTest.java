@@ -23,6 +23,7 @@ import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.TcpProxy;
 import dev.idempotent.test.servers.TestRedis;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,7 +38,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import dev.idempotent.client.feign.IdempotencyKeyRequestInterceptor;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import feign.Client;
 import feign.Feign;
 import feign.FeignException;
@@ -52,7 +53,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 

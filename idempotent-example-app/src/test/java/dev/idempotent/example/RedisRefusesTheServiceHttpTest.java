@@ -17,19 +17,20 @@ import java.net.http.HttpResponse;
 import java.util.UUID;
 
 import dev.idempotent.test.servers.RedisProcesses;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -23,6 +23,7 @@ import java.util.UUID;
 import dev.idempotent.client.feign.IdempotencyKeyRequestInterceptor;
 import dev.idempotent.example.FeignRetryHttpTest.Attempt;
 import dev.idempotent.example.FeignRetryHttpTest.RecordingClient;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import feign.Retryer;
 import feign.auth.BasicAuthRequestInterceptor;
 import org.junit.jupiter.api.Test;
@@ -30,8 +31,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.cloud.openfeign.EnableFeignClients;
 import org.springframework.cloud.openfeign.FeignClient;
@@ -43,7 +44,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.test.ConcurrentCallers;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import static dev.idempotent.example.ExampleHttpClient.json;
+import static dev.idempotent.test.servers.example.ExampleHttpClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

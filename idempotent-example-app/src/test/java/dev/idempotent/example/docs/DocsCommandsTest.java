@@ -42,10 +42,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.ExampleRedis;
 import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.RepositoryFiles;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
@@ -94,6 +94,9 @@ class DocsCommandsTest {
 	// On one line: the README names this file as what runs its first block, and the check reads the text.
 	static final String START_EXAMPLE = "mvn -q -DskipTests package && java -jar idempotent-example-app/target/idempotent-example-app.jar";
 
+	/** The README's start command of the WebFlux example, on the jar built by the first; see {@link #exampleStarts()}. */
+	static final String START_WEBFLUX_EXAMPLE = "java -jar idempotent-example-webflux/target/idempotent-example-webflux.jar";
+
 	/** Lists the benchmarks of the jar the start command builds; run by {@link #exampleStarts()}. */
 	static final String LIST_BENCHMARKS = "java -jar idempotent-benchmarks/target/benchmarks.jar -l";
 
@@ -140,12 +143,13 @@ class DocsCommandsTest {
 	}
 
 	@Test
-	void theReadmeOpensWithItsTwoCommands() {
+	void theReadmeOpensWithItsStartCommandsAndTheTests() {
 		Block first = BLOCKS.stream()
 			.filter((block) -> block.page().equals(ROOT.resolve("README.md")))
 			.findFirst()
 			.orElseThrow();
-		assertThat(first.commands()).extracting(Command::code).containsExactly(START_EXAMPLE, "mvn verify");
+		assertThat(first.commands()).extracting(Command::code).containsExactly(START_EXAMPLE, START_WEBFLUX_EXAMPLE,
+				"mvn verify");
 		assertThat(first.verifiedBy()).contains(".ci/run");
 	}
 
@@ -176,17 +180,15 @@ class DocsCommandsTest {
 			try (Started example = start(copy, START_EXAMPLE + " --server.port=" + port, port,
 					Duration.ofMinutes(15))) {
 				builtCopy = copy;
-				// With nothing configured, the example runs on a Redis of its own, as the README says.
-				assertThat(example.log()).contains("started an embedded redis-server on 127.0.0.1:");
-				ExampleHttpClient http = new ExampleHttpClient(port);
-				String key = "readme-" + RUN;
-				String order = "{\"sku\":\"book\",\"quantity\":1}";
-				HttpResponse<String> first = http.post("alice", "/orders", key, order);
-				HttpResponse<String> retry = http.post("alice", "/orders", key, order);
-				assertThat(first.statusCode()).isEqualTo(201);
-				assertThat(retry.statusCode()).isEqualTo(201);
-				assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-				assertThat(retry.body()).isEqualTo(first.body());
+				assertOrderReplaysOnItsOwnRedis(example, port, "readme-" + RUN);
+			}
+		}));
+		Stream<DynamicTest> webflux = Stream.of(DynamicTest.dynamicTest("README.md WebFlux start command", () -> {
+			Path copy = requireBuilt();
+			int port = freePort();
+			try (Started example = start(copy, START_WEBFLUX_EXAMPLE + " --server.port=" + port, port,
+					Duration.ofMinutes(3))) {
+				assertOrderReplaysOnItsOwnRedis(example, port, "readme-webflux-" + RUN);
 			}
 		}));
 		Stream<DynamicTest> benchmarks = Stream.of(DynamicTest.dynamicTest("benchmarks jar lists its benchmarks", () -> {
@@ -220,7 +222,20 @@ class DocsCommandsTest {
 					runSession(block, block.commands().subList(1, block.commands().size()), port, copy);
 				}
 			}));
-		return Stream.of(readme, benchmarks, starts).flatMap((tests) -> tests);
+		return Stream.of(readme, webflux, benchmarks, starts).flatMap((tests) -> tests);
+	}
+
+	/** With nothing configured, an example runs on a Redis of its own, as the README says, and replays. */
+	private static void assertOrderReplaysOnItsOwnRedis(Started example, int port, String key) {
+		assertThat(example.log()).contains("started an embedded redis-server on 127.0.0.1:");
+		ExampleHttpClient http = new ExampleHttpClient(port);
+		String order = "{\"sku\":\"book\",\"quantity\":1}";
+		HttpResponse<String> first = http.post("alice", "/orders", key, order);
+		HttpResponse<String> retry = http.post("alice", "/orders", key, order);
+		assertThat(first.statusCode()).isEqualTo(201);
+		assertThat(retry.statusCode()).isEqualTo(201);
+		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+		assertThat(retry.body()).isEqualTo(first.body());
 	}
 
 	@Test

@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

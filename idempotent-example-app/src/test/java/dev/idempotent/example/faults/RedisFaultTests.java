@@ -19,11 +19,11 @@ import java.util.UUID;
 
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.store.RecordState;
-import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.faults.OrderLoad.Attempt;
 import dev.idempotent.spring.IdempotenceService;
 import dev.idempotent.test.servers.RedisProcesses;
 import dev.idempotent.test.servers.TcpProxy;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;

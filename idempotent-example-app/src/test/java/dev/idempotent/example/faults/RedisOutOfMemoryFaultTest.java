@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.Properties;
 
 import dev.idempotent.core.store.RecordState;
-import dev.idempotent.example.ExampleHttpClient;
 import dev.idempotent.example.faults.OrderLoad.Attempt;
 import dev.idempotent.example.faults.OrderLoad.Tally;
 import dev.idempotent.test.Poll;
+import dev.idempotent.test.servers.example.ExampleHttpClient;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;

@@ -22,22 +22,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
-import org.springframework.context.annotation.Configuration;
 
 /**
  * With no Redis configured, the example starts a {@code redis-server} of its own (the binary shipped
  * in the embedded-redis jar) on a free loopback port and points Spring Data Redis at it, so the
  * example runs with nothing but a JDK. Set {@code spring.data.redis.host}/{@code port} to use a real
  * Redis instead.
+ * <p>
+ * An auto-configuration, ordered before Spring Boot's Redis one so that its connection details win,
+ * shared by both example services.
  */
-@Configuration(proxyBeanMethods = false)
+@AutoConfiguration(before = DataRedisAutoConfiguration.class)
 @Conditional(NoRedisConfiguredCondition.class)
-class EmbeddedRedisConfiguration {
+class EmbeddedRedisAutoConfiguration {
 
-	private static final Logger logger = LoggerFactory.getLogger(EmbeddedRedisConfiguration.class);
+	private static final Logger logger = LoggerFactory.getLogger(EmbeddedRedisAutoConfiguration.class);
 
 	@Bean(destroyMethod = "stop")
 	RedisServer embeddedRedisServer() throws IOException {

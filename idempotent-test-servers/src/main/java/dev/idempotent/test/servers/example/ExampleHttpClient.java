@@ -11,7 +11,7 @@
  * implied. See the License for the specific language governing permissions and limitations under the
  * License.
  */
-package dev.idempotent.example;
+package dev.idempotent.test.servers.example;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +30,10 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A real HTTP client for the example service, logging in as one of its demo users. */
+/**
+ * A real HTTP client for an example service (servlet or WebFlux), logging in as one of its demo users
+ * ({@code alice}, {@code bob}, {@code admin}: each user's password is its name).
+ */
 public final class ExampleHttpClient {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -47,7 +50,7 @@ public final class ExampleHttpClient {
 		return post(user, path, key, "application/json", json);
 	}
 
-	HttpResponse<String> post(String user, String path, @Nullable String key, String contentType, String body) {
+	public HttpResponse<String> post(String user, String path, @Nullable String key, String contentType, String body) {
 		HttpRequest.Builder request = request(user, path).header("Content-Type", contentType)
 			.POST(HttpRequest.BodyPublishers.ofString(body));
 		if (key != null) {
@@ -56,7 +59,7 @@ public final class ExampleHttpClient {
 		return send(request.build());
 	}
 
-	HttpResponse<String> postWithHeader(String user, String path, String header, String value, String json) {
+	public HttpResponse<String> postWithHeader(String user, String path, String header, String value, String json) {
 		return send(request(user, path).header("Content-Type", "application/json")
 			.header(header, value)
 			.POST(HttpRequest.BodyPublishers.ofString(json))
@@ -67,15 +70,15 @@ public final class ExampleHttpClient {
 		return send(request(user, path).GET().build());
 	}
 
-	HttpResponse<String> delete(String user, String path) {
+	public HttpResponse<String> delete(String user, String path) {
 		return send(request(user, path).DELETE().build());
 	}
 
-	HttpResponse<String> getAnonymously(String path) {
+	public HttpResponse<String> getAnonymously(String path) {
 		return send(HttpRequest.newBuilder(this.base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build());
 	}
 
-	HttpResponse<String> postAnonymously(String path, String key, String json) {
+	public HttpResponse<String> postAnonymously(String path, String key, String json) {
 		return send(HttpRequest.newBuilder(this.base.resolve(path))
 			.timeout(Duration.ofSeconds(30))
 			.header("Content-Type", "application/json")
@@ -88,7 +91,7 @@ public final class ExampleHttpClient {
 	 * Sends the key's UTF-8 bytes exactly as given, which {@link HttpClient} would not (it refuses or
 	 * rewrites control and non-ASCII characters in header values).
 	 */
-	RawResponse postWithRawKey(String user, String path, String key, String json) {
+	public RawResponse postWithRawKey(String user, String path, String key, String json) {
 		String credentials = Base64.getEncoder()
 			.encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8));
 		byte[] body = json.getBytes(StandardCharsets.UTF_8);
@@ -119,9 +122,9 @@ public final class ExampleHttpClient {
 	 * @param head the status line and headers
 	 * @param body the body
 	 */
-	record RawResponse(int status, String head, String body) {
+	public record RawResponse(int status, String head, String body) {
 
-		JsonNode json() {
+		public JsonNode json() {
 			return JSON.readTree(this.body);
 		}
 

@@ -18,17 +18,18 @@ import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.resource.Delay;
 
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 /**
  * Lettuce settings that suit a fail-closed store. Lettuce reconnects on its own after an outage, but
  * by default backs off up to 30 s between attempts, so requests could keep failing with 503 long
  * after Redis is back. Capping the back-off makes the first request after Redis returns succeed.
  */
-@Configuration(proxyBeanMethods = false)
-class RedisClientConfiguration {
+@AutoConfiguration(before = DataRedisAutoConfiguration.class)
+class RedisClientAutoConfiguration {
 
 	@Bean
 	ClientResourcesBuilderCustomizer quickRedisReconnect() {

@@ -1,0 +1,64 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+package dev.idempotent.example.webflux;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
+import org.springframework.security.core.userdetails.ReactiveUserDetailsPasswordService;
+import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+
+/**
+ * HTTP Basic with two demo users, as in the servlet example. Idempotency records are scoped by the user,
+ * so the same key sent by alice and by bob means two operations. The actuator is for the operator
+ * {@code admin} only; health is open to load balancers.
+ * <p>
+ * The demo passwords stay {@code {noop}}: the users are served through a plain
+ * {@link ReactiveUserDetailsService}, not the {@link MapReactiveUserDetailsService} itself, which is also a
+ * {@link ReactiveUserDetailsPasswordService} that Spring Security would use to upgrade them to BCrypt at
+ * first login, making every later request cost tens of milliseconds of CPU. A real service keeps BCrypt
+ * (or better) and tokens instead of a password per request.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+	@Bean
+	SecurityWebFilterChain api(ServerHttpSecurity http) {
+		return http.authorizeExchange((exchanges) -> exchanges.pathMatchers("/actuator/health")
+			.permitAll()
+			.pathMatchers("/actuator/**")
+			.hasRole("ADMIN")
+			.anyExchange()
+			.authenticated())
+			.httpBasic(Customizer.withDefaults())
+			.csrf((csrf) -> csrf.disable())
+			.securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+			.build();
+	}
+
+	@Bean
+	ReactiveUserDetailsService users() {
+		MapReactiveUserDetailsService users = new MapReactiveUserDetailsService(
+				User.withUsername("alice").password("{noop}alice").roles("USER").build(),
+				User.withUsername("bob").password("{noop}bob").roles("USER").build(),
+				User.withUsername("admin").password("{noop}admin").roles("ADMIN").build());
+		return users::findByUsername;
+	}
+
+}

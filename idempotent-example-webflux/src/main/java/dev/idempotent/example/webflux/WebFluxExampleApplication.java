@@ -1,0 +1,30 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+package dev.idempotent.example.webflux;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/**
+ * The example's orders and payments on Spring WebFlux: the handlers return {@code Mono} and
+ * {@code Flux}, and keep the same HTTP contract as the servlet example.
+ */
+@SpringBootApplication
+public class WebFluxExampleApplication {
+
+	public static void main(String[] args) {
+		SpringApplication.run(WebFluxExampleApplication.class, args);
+	}
+
+}

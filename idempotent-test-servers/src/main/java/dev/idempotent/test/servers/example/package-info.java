@@ -1,0 +1,22 @@
+/*
+ * Copyright the idempotent authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except in
+ * compliance with the License. You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License is
+ * distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or
+ * implied. See the License for the specific language governing permissions and limitations under the
+ * License.
+ */
+/**
+ * What the example services (servlet and WebFlux) are tested with: an HTTP client of their demo users and
+ * {@link dev.idempotent.test.servers.example.ExampleServiceContractTest}, the end-to-end contract both
+ * pass.
+ */
+@NullMarked
+package dev.idempotent.test.servers.example;
+
+import org.jspecify.annotations.NullMarked;
