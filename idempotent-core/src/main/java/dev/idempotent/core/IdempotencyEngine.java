@@ -229,7 +229,12 @@ public final class IdempotencyEngine {
 	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
 			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
 		Objects.requireNonNull(completions, "completions");
-		Started<T> started = start(call, codec);
+		return proceed(start(call, codec), codec, invocation, completions);
+	}
+
+	// Answers a duplicate with a completed future, or runs the method and keeps its claim until its future completes.
+	private <T> Execution<CompletableFuture<T>> proceed(Started<T> started, OutcomeCodec<T> codec,
+			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
 		Execution<T> replay = started.replay();
 		if (replay != null) {
 			CompletableFuture<T> answer = (replay.failure() != null) ? CompletableFuture.failedFuture(replay.failure())
@@ -312,39 +317,129 @@ public final class IdempotencyEngine {
 
 	// Validates the key and claims it: the duplicate's answer, or the call that now holds the claim.
 	private <T> Started<T> start(IdempotencyCall call, OutcomeCodec<T> codec) {
-		String key;
-		String storageKey;
-		String owner = UUID.randomUUID().toString();
-		Claimed claimed;
 		try {
-			key = this.keys.normalize(call.key());
-			if (call.policy().tokenRequired() && call.scope() != null) {
-				throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "
-						+ "scope: a token names one call already, and is issued without a scope");
-			}
-			storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
-			String fingerprint = this.keys.storedFingerprint(call.fingerprint());
-			claimed = claim(call, storageKey, fingerprint, owner);
-			ClaimResult claim = claimed.result();
-			if (claim.isNoLiveToken()) {
-				throw new InvalidIdempotencyTokenException();
-			}
-			if (!claim.isAcquired()) {
-				Execution<T> replay = answerDuplicate(call, key, storageKey, fingerprint, codec, claim.existing());
-				notifyListener(call, CallOutcome.REPLAYED);
-				return new Started<>(replay, null);
-			}
+			Prepared prepared = prepare(call);
+			return decide(call, codec, prepared,
+					claim(call, prepared.storageKey(), prepared.fingerprint(), prepared.owner()));
 		}
 		catch (IdempotencyException ex) {
-			CallOutcome outcome = CallOutcome.of(ex);
-			if (outcome != null) {
-				notifyListener(call, outcome);
-			}
+			notifyRefusal(call, ex);
 			throw ex;
 		}
-		ActiveCall active = new ActiveCall(call, key, storageKey, owner, claimed.result().fence(),
-				claimed.sentNanos(), this.activeCall.get());
+	}
+
+	// What a claim needs, read and validated before the store is touched.
+	private Prepared prepare(IdempotencyCall call) {
+		String owner = UUID.randomUUID().toString();
+		String key = this.keys.normalize(call.key());
+		if (call.policy().tokenRequired() && call.scope() != null) {
+			throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "
+					+ "scope: a token names one call already, and is issued without a scope");
+		}
+		String storageKey = this.keys.storageKey(call.operation(), call.caller(), call.scope(), key);
+		return new Prepared(key, storageKey, this.keys.storedFingerprint(call.fingerprint()), owner,
+				this.activeCall.get());
+	}
+
+	// The claim's answer: the duplicate's answer, or the call that now holds the claim.
+	private <T> Started<T> decide(IdempotencyCall call, OutcomeCodec<T> codec, Prepared prepared, Claimed claimed) {
+		ClaimResult claim = claimed.result();
+		if (claim.isNoLiveToken()) {
+			throw new InvalidIdempotencyTokenException();
+		}
+		if (!claim.isAcquired()) {
+			Execution<T> replay = answerDuplicate(call, prepared.key(), prepared.storageKey(), prepared.fingerprint(),
+					codec, claim.existing());
+			notifyListener(call, CallOutcome.REPLAYED);
+			return new Started<>(replay, null);
+		}
+		ActiveCall active = new ActiveCall(call, prepared.key(), prepared.storageKey(), prepared.owner(), claim.fence(),
+				claimed.sentNanos(), prepared.outer());
 		return new Started<>(null, active);
+	}
+
+	private void notifyRefusal(IdempotencyCall call, IdempotencyException ex) {
+		CallOutcome outcome = CallOutcome.of(ex);
+		if (outcome != null) {
+			notifyListener(call, outcome);
+		}
+	}
+
+	/**
+	 * Whether {@link #executeAsyncClaiming} can run a call of this policy: the store claims without
+	 * blocking, and a duplicate of a running call does not wait for it ({@code awaitCompletion} zero),
+	 * which would mean polling the store.
+	 */
+	public boolean claimsWithoutBlocking(IdempotencyPolicy policy) {
+		return this.store.claimsWithoutBlocking() && policy.awaitCompletion().isZero();
+	}
+
+	/**
+	 * Runs a method that returns a future, as
+	 * {@link #executeAsync(IdempotencyCall, OutcomeCodec, Invocation, Executor)} does, but claims the key
+	 * without blocking the calling thread: the method is called, or the duplicate answered, on the
+	 * thread that completes the store's answer (its client's I/O thread, say). Only for a policy that
+	 * {@link #claimsWithoutBlocking(IdempotencyPolicy)}.
+	 * @return the execution once the key was claimed and the method called, or the duplicate answered;
+	 * failed with what {@code executeAsync} would throw (a {@link CompletionException} around it)
+	 * @throws IllegalStateException if this policy's calls cannot claim without blocking
+	 */
+	public <T> CompletionStage<Execution<CompletableFuture<T>>> executeAsyncClaiming(IdempotencyCall call,
+			OutcomeCodec<T> codec, Invocation<? extends CompletionStage<T>> invocation, Executor completions) {
+		if (!claimsWithoutBlocking(call.policy())) {
+			throw new IllegalStateException("The store " + this.store.getClass().getName() + " cannot claim operation '"
+					+ call.operation() + "' without blocking");
+		}
+		Prepared prepared;
+		try {
+			prepared = prepare(call);
+		}
+		catch (IdempotencyException ex) {
+			notifyRefusal(call, ex);
+			return CompletableFuture.failedFuture(ex);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		long sent = System.nanoTime();
+		Duration lease = call.policy().lease();
+		CompletionStage<ClaimResult> claim;
+		try {
+			claim = call.policy().tokenRequired()
+					? this.store.tryClaimTokenAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease)
+					: this.store.tryClaimAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease);
+		}
+		catch (UnsupportedOperationException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		catch (RuntimeException ex) {
+			claim = CompletableFuture.failedFuture(ex);
+		}
+		return claim.handle((result, failure) -> {
+			Started<T> started;
+			try {
+				if (failure != null) {
+					Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+							? failure.getCause() : failure;
+					if (cause instanceof UnsupportedOperationException unsupported) {
+						throw unsupported;
+					}
+					// Fail closed, as a blocking claim does: the method never runs.
+					throw new IdempotencyStorageUnavailableException(Storage.MIN_RETRY_AFTER, cause);
+				}
+				started = decide(call, codec, prepared, new Claimed(result, sent));
+			}
+			catch (IdempotencyException ex) {
+				notifyRefusal(call, ex);
+				throw new CompletionException(ex);
+			}
+			try {
+				return proceed(started, codec, invocation, completions);
+			}
+			catch (Throwable ex) {
+				throw new CompletionException(ex);
+			}
+		});
 	}
 
 	/**
@@ -881,6 +976,11 @@ public final class IdempotencyEngine {
 
 	/** A started call: the answer to a duplicate, or the claim the call now holds. */
 	private record Started<T>(@Nullable Execution<T> replay, @Nullable ActiveCall active) {
+	}
+
+	/** A call's key, storage key, stored fingerprint and owner, and the call it is made within, if any. */
+	private record Prepared(String key, String storageKey, @Nullable String fingerprint, String owner,
+			@Nullable ActiveCall outer) {
 	}
 
 	/** A claim's answer, and when it was sent: the lease runs from no earlier than that. */

@@ -20,9 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.idempotent.core.StoreDurations;
 import dev.idempotent.core.store.ClaimResult;
@@ -201,6 +205,44 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	@Override
 	public boolean releaseTokenClaim(String key, String owner, Duration ttl) {
 		return isOne(run(RedisScripts.RELEASE_TOKEN, key, RedisRecordFormat.checkOwner(owner), millis(ttl, "ttl")));
+	}
+
+	/**
+	 * Yes with Lettuce, unless claims wait for replicas ({@code minReplicasAcked}): a claim is then one
+	 * asynchronous script call, bounded by the command timeout.
+	 */
+	@Override
+	public boolean claimsWithoutBlocking() {
+		return this.lettuce && this.minReplicasAcked == 0;
+	}
+
+	@Override
+	public CompletionStage<ClaimResult> tryClaimAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		return claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease);
+	}
+
+	@Override
+	public CompletionStage<ClaimResult> tryClaimTokenAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		return claimAsync(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease);
+	}
+
+	@SuppressWarnings("rawtypes")
+	private CompletionStage<ClaimResult> claimAsync(RedisScript<List> script, String key, String owner,
+			@Nullable String fingerprint, Duration lease) {
+		if (!claimsWithoutBlocking()) {
+			throw new UnsupportedOperationException("The Redis store claims without blocking only with Lettuce and "
+					+ "without waiting for replicas");
+		}
+		String[] args = { RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis()),
+				millis(lease, "lease") };
+		long timeout = this.commandTimeout.toMillis();
+		CompletableFuture<@Nullable Object> reply = this.redis.execute(
+				(RedisCallback<CompletableFuture<@Nullable Object>>) (connection) -> LettuceCalls.evalAsync(connection,
+						script, key, args, timeout));
+		return Objects.requireNonNull(reply, "reply")
+			.thenApply((holder) -> RedisRecordFormat.claimResult(key, (List<?>) holder, this.clock.instant()));
 	}
 
 	@SuppressWarnings("rawtypes")
@@ -392,6 +434,47 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			catch (RedisNoScriptException ex) {
 				return (T) decode(await(commands.eval(script.getScriptAsString(), output, keys, argv), timeoutMillis));
 			}
+		}
+
+		/**
+		 * Runs a script as {@link #eval} does, without waiting: the reply completes on Lettuce's thread,
+		 * or fails with Redis's own error, or with a named timeout once the timeout has passed.
+		 */
+		static CompletableFuture<@Nullable Object> evalAsync(RedisConnection connection, RedisScript<?> script,
+				String key, String[] args, long timeoutMillis) {
+			RedisClusterAsyncCommands<byte[], byte[]> commands = commands(connection);
+			ScriptOutputType output = outputOf(script);
+			byte[][] keys = { bytes(key) };
+			byte[][] argv = bytes(args);
+			// The command in flight: one that timed out is cancelled, so that Lettuce never sends it once it has
+			// reconnected, as it would a command it holds while disconnected (a claim nobody waits for any more).
+			AtomicReference<RedisFuture<Object>> sent = new AtomicReference<>(
+					commands.evalsha(RedisScripts.sha1(script), output, keys, argv));
+			CompletableFuture<@Nullable Object> reply = sent.get()
+				.toCompletableFuture()
+				.exceptionallyCompose((failure) -> {
+					if (!(unwrap(failure) instanceof RedisNoScriptException)) {
+						return CompletableFuture.failedFuture(unwrap(failure));
+					}
+					sent.set(commands.eval(script.getScriptAsString(), output, keys, argv));
+					return sent.get().toCompletableFuture();
+				});
+			return reply.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((value, failure) -> {
+				if (failure == null) {
+					return decode(value);
+				}
+				Throwable cause = unwrap(failure);
+				if (cause instanceof TimeoutException) {
+					sent.get().cancel(true);
+					throw new IllegalStateException("Redis did not answer within " + timeoutMillis + " ms", cause);
+				}
+				throw (cause instanceof RuntimeException redisError) ? redisError
+						: new IllegalStateException("Redis failed: " + cause, cause);
+			});
+		}
+
+		private static Throwable unwrap(Throwable failure) {
+			return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause() : failure;
 		}
 
 		static Long del(RedisConnection connection, String key, long timeoutMillis) {

@@ -14,6 +14,7 @@
 package dev.idempotent.redis;
 
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -215,7 +216,18 @@ final class RedisScripts {
 			return r
 			""", List.class);
 
+	// Each script's SHA-1, computed once: a script computes its own behind a lock on every call, which a
+	// claim made on an event loop must not wait for.
+	private static final Map<RedisScript<?>, String> SHA1 = Map.of(CLAIM, CLAIM.getSha1(), CLAIM_TOKEN,
+			CLAIM_TOKEN.getSha1());
+
 	private RedisScripts() {
+	}
+
+	/** The SHA-1 of a claim script, without taking the script's lock. */
+	static String sha1(RedisScript<?> script) {
+		String sha1 = SHA1.get(script);
+		return (sha1 != null) ? sha1 : script.getSha1();
 	}
 
 }

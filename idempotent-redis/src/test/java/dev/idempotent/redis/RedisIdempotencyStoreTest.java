@@ -17,10 +17,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
 import dev.idempotent.core.store.RecordState;
+import dev.idempotent.test.Poll;
 import dev.idempotent.test.servers.TcpProxy;
 import dev.idempotent.test.servers.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +37,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -171,6 +175,68 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 			finally {
 				patient.destroy();
 			}
+		}
+	}
+
+	@Test
+	void aClaimWithoutBlockingAnswersAsTheBlockingOneAndAStalledRedisFailsItWithinTheTimeout() throws Exception {
+		TestRedis.Endpoint endpoint = TestRedis.endpoint();
+		try (TcpProxy proxy = new TcpProxy(endpoint.host(), endpoint.port())) {
+			LettuceConnectionFactory patient = new LettuceConnectionFactory(
+					new RedisStandaloneConfiguration(endpoint.host(), proxy.port()),
+					LettuceClientConfiguration.builder().commandTimeout(Duration.ofMinutes(1)).build());
+			patient.afterPropertiesSet();
+			patient.start();
+			try {
+				RedisIdempotencyStore store = new RedisIdempotencyStore(patient, Clock.systemUTC(), 0,
+						Duration.ofSeconds(1), Duration.ofMillis(300));
+				assertThat(store.claimsWithoutBlocking()).isTrue();
+				String key = key("async");
+				assertThat(store.tryClaimAsync(key, "owner-1", "fp", LONG_LEASE).toCompletableFuture().get(5, TimeUnit.SECONDS)
+					.isAcquired()).isTrue();
+				assertThat(store.complete(key, "owner-1", "done", RETENTION)).isTrue();
+				ClaimResult duplicate = store.tryClaimAsync(key, "owner-2", "fp", LONG_LEASE)
+					.toCompletableFuture()
+					.get(5, TimeUnit.SECONDS);
+				assertThat(duplicate.isAcquired()).isFalse();
+				assertThat(duplicate.existing().outcome()).isEqualTo("done");
+
+				proxy.pause();
+				assertThatExceptionOfType(ExecutionException.class)
+					.isThrownBy(() -> store.tryClaimAsync(key("async-stalled"), "owner-1", null, LONG_LEASE)
+						.toCompletableFuture()
+						.get(5, TimeUnit.SECONDS))
+					.havingCause()
+					.isInstanceOf(IllegalStateException.class)
+					.withMessage("Redis did not answer within 300 ms");
+				proxy.resume();
+
+				// Disconnected, Lettuce holds a command to send once it has reconnected; a timed-out claim is
+				// cancelled, so it is never sent and the key stays free for the retry its 503 invites.
+				proxy.cut();
+				String unsent = key("async-disconnected");
+				assertThatExceptionOfType(ExecutionException.class)
+					.isThrownBy(() -> store.tryClaimAsync(unsent, "owner-1", null, LONG_LEASE)
+						.toCompletableFuture()
+						.get(5, TimeUnit.SECONDS))
+					.havingCause()
+					.withMessage("Redis did not answer within 300 ms");
+				proxy.restore();
+				Poll.until("the store reaches Redis again", () -> claims(store, key("after")));
+				assertThat(redis().hasKey(unsent)).isFalse();
+			}
+			finally {
+				patient.destroy();
+			}
+		}
+	}
+
+	private static boolean claims(RedisIdempotencyStore store, String key) {
+		try {
+			return store.tryClaim(key, "owner-1", null, LONG_LEASE).isAcquired();
+		}
+		catch (RuntimeException ex) {
+			return false;
 		}
 	}
 

@@ -15,6 +15,7 @@ package dev.idempotent.core.store;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
 
@@ -128,6 +129,33 @@ public interface IdempotencyStore {
 	 */
 	default boolean releaseTokenClaim(String key, String owner, Duration ttl) {
 		throw unsupported();
+	}
+
+	/**
+	 * Whether {@link #tryClaimAsync} and {@link #tryClaimTokenAsync} claim without blocking the calling
+	 * thread: a reactive caller then claims on its own thread instead of moving to one that may block.
+	 * By default no.
+	 */
+	default boolean claimsWithoutBlocking() {
+		return false;
+	}
+
+	/**
+	 * {@link #tryClaim}, without blocking the calling thread: the answer completes on a thread of the
+	 * store's (its client's I/O thread, say), or fails as {@link #tryClaim} would throw, within the
+	 * store's own timeout. Supported only when {@link #claimsWithoutBlocking()} says so.
+	 */
+	default CompletionStage<ClaimResult> tryClaimAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not claim without blocking");
+	}
+
+	/**
+	 * {@link #tryClaimToken}, without blocking the calling thread, as {@link #tryClaimAsync}.
+	 */
+	default CompletionStage<ClaimResult> tryClaimTokenAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not claim without blocking");
 	}
 
 	private UnsupportedOperationException unsupported() {

@@ -86,7 +86,7 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 		Invocation call = new Invocation(operation, invocation, target);
 		if (ReactiveReturnType.returnsPublisher(operation.method())) {
 			// Nothing happens until the answer is subscribed to.
-			return ReactiveReturnType.answer(operation.method(),
+			return ReactiveReturnType.answer(operation.method(), this.engine.claimsWithoutBlocking(operation.policy()),
 					() -> this.observations.observeUntilDone(operation.name(), () -> operation.transport().invoke(call)));
 		}
 		if (FutureReturnType.returnsFuture(operation.method())) {
@@ -140,7 +140,8 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 				throws Throwable {
 			IdempotencyEngine engine = IdempotencyInterceptor.this.engine;
 			if (ReactiveReturnType.returnsPublisher(this.operation.method())) {
-				return ReactiveReturnType.execute(this.operation.method(), engine, call, this.operation.codec(), method);
+				return ReactiveReturnType.execute(this.operation.method(), engine, call, this.operation.codec(), method,
+						this.operation.transport());
 			}
 			if (FutureReturnType.returnsFuture(this.operation.method())) {
 				return FutureReturnType.execute(engine, call, this.operation.codec(), method);

@@ -15,6 +15,7 @@ package dev.idempotent.spring.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -23,6 +24,7 @@ import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.spring.transport.IdempotencyTransport;
 import dev.idempotent.spring.transport.ReactiveCallContext;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -99,8 +101,8 @@ final class ReactiveReturnType {
 	 * The method's answer: a publisher of its declared type that starts the call when subscribed to.
 	 * @param start starts the call through its transport: returns the future of its value
 	 */
-	static Object answer(Method method, ReactiveCallContext.Start<@Nullable Object> start) {
-		return Reactor.answer(returnsFlux(method), start);
+	static Object answer(Method method, boolean claimsWithoutBlocking, ReactiveCallContext.Start<@Nullable Object> start) {
+		return Reactor.answer(returnsFlux(method), claimsWithoutBlocking, start);
 	}
 
 	/**
@@ -108,8 +110,9 @@ final class ReactiveReturnType {
 	 * future of the method's value (a completed one for a replay).
 	 */
 	static Execution<Object> execute(Method method, IdempotencyEngine engine, IdempotencyCall call,
-			OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation) throws Throwable {
-		return Reactor.execute(returnsFlux(method), engine, call, codec, invocation);
+			OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation, IdempotencyTransport transport)
+			throws Throwable {
+		return Reactor.execute(returnsFlux(method), engine, call, codec, invocation, transport);
 	}
 
 	// Loaded only for a method that returns a publisher, so only with Reactor on the class path.
@@ -126,30 +129,59 @@ final class ReactiveReturnType {
 		private static final Executor COMPLETIONS = COMPLETION_SCHEDULER::schedule;
 
 		@SuppressWarnings("unchecked")
-		static Object answer(boolean flux, ReactiveCallContext.Start<@Nullable Object> start) {
-			Mono<Object> answer = ReactiveCallContext.start(start)
+		static Object answer(boolean flux, boolean claimsWithoutBlocking, ReactiveCallContext.Start<@Nullable Object> start) {
+			Mono<Object> answer = ReactiveCallContext.start(start, !claimsWithoutBlocking)
 				.flatMap((result) -> (result instanceof CompletionStage<?> stage)
 						// The answer's own future: cancelling it would change nothing, so a cancel stops here.
 						? Mono.fromFuture(stage.toCompletableFuture(), true) : Mono.just(result));
 			return flux ? answer.flatMapIterable((values) -> (Iterable<Object>) values) : answer;
 		}
 
-		@SuppressWarnings("unchecked")
 		static Execution<Object> execute(boolean flux, IdempotencyEngine engine, IdempotencyCall call,
-				OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation) throws Throwable {
+				OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation, IdempotencyTransport transport)
+				throws Throwable {
 			ContextView context = ReactiveCallContext.current();
-			Execution<CompletableFuture<Object>> execution = engine.executeAsync(call, codec, () -> {
-				Object publisher = invocation.invoke();
-				if (publisher == null) {
+			IdempotencyEngine.Invocation<CompletionStage<Object>> method = () -> subscribe(flux, invocation, context);
+			if (!engine.claimsWithoutBlocking(call.policy())) {
+				Execution<CompletableFuture<Object>> execution = engine.executeAsync(call, codec, method, COMPLETIONS);
+				return new Execution<>(execution.value(), null, execution.replayed());
+			}
+			// Claimed without blocking: the method is called, or the duplicate answered, when the store answers.
+			CompletableFuture<Object> answer = engine.executeAsyncClaiming(call, codec, method, COMPLETIONS)
+				.thenCompose((execution) -> {
+					if (execution.replayed() && context != null) {
+						markReplayed(transport, context);
+					}
+					return Objects.requireNonNull(execution.value(), "answer");
+				})
+				.toCompletableFuture();
+			return new Execution<>(answer, null, false);
+		}
+
+		// The method's publisher sees its subscriber's context (security, tracing), and runs to its end
+		// whatever that subscriber does.
+		@SuppressWarnings("unchecked")
+		private static @Nullable CompletionStage<Object> subscribe(boolean flux,
+				IdempotencyEngine.Invocation<Object> invocation, @Nullable ContextView context) throws Throwable {
+			Object publisher = invocation.invoke();
+			if (publisher == null) {
+				return null;
+			}
+			Mono<Object> value = flux ? ((Flux<Object>) publisher).collectList().map(Object.class::cast)
+					: Mono.from((Publisher<Object>) publisher);
+			return ((context != null) ? value.contextWrite(context) : value).toFuture();
+		}
+
+		private static void markReplayed(IdempotencyTransport transport, ContextView context) {
+			try {
+				ReactiveCallContext.with(context, () -> {
+					transport.markReplayed();
 					return null;
-				}
-				Mono<Object> value = flux ? ((Flux<Object>) publisher).collectList().map(Object.class::cast)
-						: Mono.from((Publisher<Object>) publisher);
-				// The method's publisher sees its subscriber's context (security, tracing), and runs to its
-				// end whatever that subscriber does.
-				return ((context != null) ? value.contextWrite(context) : value).toFuture();
-			}, COMPLETIONS);
-			return new Execution<>(execution.value(), null, execution.replayed());
+				});
+			}
+			catch (Throwable ex) {
+				throw new IllegalStateException("Could not mark the answer as a replay", ex);
+			}
 		}
 
 	}

@@ -16,6 +16,8 @@ package dev.idempotent.spring.observation;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -68,6 +70,25 @@ public class ObservedIdempotencyStore implements IdempotencyStore {
 	@Override
 	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
 		return observe("claim_token", () -> this.delegate.tryClaimToken(key, owner, fingerprint, lease),
+				ObservedIdempotencyStore::claimed);
+	}
+
+	@Override
+	public boolean claimsWithoutBlocking() {
+		return this.delegate.claimsWithoutBlocking();
+	}
+
+	@Override
+	public CompletionStage<ClaimResult> tryClaimAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		return observeAsync("claim", () -> this.delegate.tryClaimAsync(key, owner, fingerprint, lease),
+				ObservedIdempotencyStore::claimed);
+	}
+
+	@Override
+	public CompletionStage<ClaimResult> tryClaimTokenAsync(String key, String owner, @Nullable String fingerprint,
+			Duration lease) {
+		return observeAsync("claim_token", () -> this.delegate.tryClaimTokenAsync(key, owner, fingerprint, lease),
 				ObservedIdempotencyStore::claimed);
 	}
 
@@ -128,6 +149,36 @@ public class ObservedIdempotencyStore implements IdempotencyStore {
 
 	private static String owned(boolean owned) {
 		return owned ? "ok" : "not_owner";
+	}
+
+	// The observation of a round trip that answers later: it ends with the answer.
+	private <R> CompletionStage<R> observeAsync(String command, Supplier<CompletionStage<R>> action,
+			Function<R, String> result) {
+		IdempotencyStoreObservationContext context = new IdempotencyStoreObservationContext(command);
+		Observation observation = Observation
+			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
+			.start();
+		CompletionStage<R> answer;
+		try (Observation.Scope scope = observation.openScope()) {
+			answer = action.get();
+		}
+		catch (RuntimeException ex) {
+			context.setResult("error");
+			observation.error(ex);
+			observation.stop();
+			throw ex;
+		}
+		return answer.whenComplete((value, failure) -> {
+			if (failure != null) {
+				context.setResult("error");
+				observation.error((failure instanceof CompletionException && failure.getCause() != null)
+						? failure.getCause() : failure);
+			}
+			else {
+				context.setResult(result.apply(value));
+			}
+			observation.stop();
+		});
 	}
 
 	private <R> R observe(String command, Supplier<R> action, Function<R, String> result) {

@@ -112,6 +112,14 @@ public interface IdempotencyTransport {
 	void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs);
 
 	/**
+	 * Marks the answer of the invocation being served as a replay of an earlier call, for a call whose
+	 * replay is known only after {@link #invoke} returned: a reactive call that claims without
+	 * blocking. Called with the subscriber's context in {@link ReactiveCallContext}. By default nothing.
+	 */
+	default void markReplayed() {
+	}
+
+	/**
 	 * Runs one call through the engine and answers it the way this kind of invocation expects.
 	 * @return what the caller of the method gets
 	 * @throws Throwable what the caller of the method gets instead

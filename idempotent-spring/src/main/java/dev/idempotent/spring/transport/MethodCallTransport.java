@@ -69,6 +69,11 @@ public class MethodCallTransport implements IdempotencyTransport {
 	}
 
 	@Override
+	public void markReplayed() {
+		this.request.markReplayed();
+	}
+
+	@Override
 	public @Nullable Object invoke(IdempotencyInvocation invocation) throws Throwable {
 		Execution<Object> execution = invocation.execute(invocation.resolveCall(), invocation::proceed);
 		if (execution.replayed()) {

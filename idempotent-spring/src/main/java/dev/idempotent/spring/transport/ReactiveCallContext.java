@@ -57,8 +57,18 @@ public final class ReactiveCallContext {
 	 * @return what the start returns, or empty for {@code null}
 	 */
 	public static <T> Mono<T> start(Start<@Nullable T> start) {
+		return start(start, true);
+	}
+
+	/**
+	 * Starts a call as {@link #start(Start)} does, but on the subscriber's own thread when it does not
+	 * block: a call whose store claims without blocking.
+	 * @param start the start of the call, which must not block when {@code offEventLoop} is false
+	 * @param offEventLoop whether to start it on a bounded elastic thread
+	 */
+	public static <T> Mono<T> start(Start<@Nullable T> start, boolean offEventLoop) {
 		Mono<Optional<Object>> security = SECURITY_PRESENT ? Security.context() : Mono.just(Optional.empty());
-		return security.publishOn(Schedulers.boundedElastic())
+		return (offEventLoop ? security.publishOn(Schedulers.boundedElastic()) : security)
 			.flatMap((securityContext) -> Mono.deferContextual((context) -> {
 				try {
 					return Mono.justOrEmpty(with(context,
@@ -70,7 +80,11 @@ public final class ReactiveCallContext {
 			}));
 	}
 
-	private static <T> T with(ContextView context, Start<T> start) throws Throwable {
+	/**
+	 * Runs part of a call with its subscriber's context bound to the thread: what it reads through
+	 * {@link #current()} is that context.
+	 */
+	public static <T> T with(ContextView context, Start<T> start) throws Throwable {
 		ContextView outer = current.get();
 		current.set(context);
 		try {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.autoconfigure.IdempotencyAutoConfiguration;
@@ -89,8 +90,11 @@ class WebFluxHandlerHttpTests {
 
 	@BeforeAll
 	static void blockHound() {
-		// A random UUID reads the system's entropy source once, which is fine on any thread.
-		BlockHound.install((builder) -> builder.allowBlockingCallsInside(UUID.class.getName(), "randomUUID"));
+		// A random UUID reads the system's entropy source once, which is fine on any thread; Lettuce takes a
+		// lock for the moment it counts the writers of a connection, whichever thread sends a command.
+		BlockHound.install((builder) -> builder.allowBlockingCallsInside(UUID.class.getName(), "randomUUID")
+			.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
+			.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters"));
 	}
 
 	@DynamicPropertySource
@@ -187,6 +191,17 @@ class WebFluxHandlerHttpTests {
 		assertThat(post("alice", "/payments", null, body).statusCode()).isEqualTo(200);
 		assertProblem(post("alice", "/payments", null, body), 409, "duplicate-request");
 		assertThat(this.orders.executions(paymentId)).isEqualTo(1);
+	}
+
+	@Test
+	void onRedisTheCallIsClaimedWithoutMovingToAThreadThatMayBlock() throws Exception {
+		String paymentId = "pay-" + UUID.randomUUID();
+		assertThat(post("alice", "/payments", null, "{\"paymentId\":\"" + paymentId + "\",\"amount\":3}").statusCode())
+			.isEqualTo(200);
+		// The handler's publisher is subscribed to where Redis's answer to the claim arrives (Lettuce's thread,
+		// or the server's if the answer was there first), never on a thread moved to for blocking.
+		assertThat(this.orders.paymentThreads()).isNotEmpty()
+			.noneMatch((thread) -> thread.startsWith("boundedElastic"));
 	}
 
 	@Test
@@ -364,6 +379,8 @@ class WebFluxHandlerHttpTests {
 
 		private final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
 
+		private final List<String> paymentThreads = new CopyOnWriteArrayList<>();
+
 		@PostMapping("/orders")
 		@Idempotent(name = "orders")
 		Mono<ResponseEntity<Order>> create(@RequestBody CreateOrder request,
@@ -409,6 +426,7 @@ class WebFluxHandlerHttpTests {
 		@Idempotent(name = "payments", key = "#request.paymentId", onDuplicate = DuplicatePolicy.REJECT)
 		Mono<Payment> pay(@RequestBody Payment request) {
 			return Mono.fromSupplier(() -> {
+				this.paymentThreads.add(Thread.currentThread().getName());
 				executed(request.paymentId());
 				return request;
 			});
@@ -416,6 +434,10 @@ class WebFluxHandlerHttpTests {
 
 		private void executed(String key) {
 			this.executions.computeIfAbsent(key, (k) -> new AtomicInteger()).incrementAndGet();
+		}
+
+		List<String> paymentThreads() {
+			return this.paymentThreads;
 		}
 
 		int executions(String key) {

@@ -104,6 +104,11 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 	}
 
 	@Override
+	public void markReplayed() {
+		this.methodCall.markReplayed();
+	}
+
+	@Override
 	public @Nullable Object invoke(IdempotencyInvocation invocation) throws Throwable {
 		return this.methodCall.invoke(invocation);
 	}
