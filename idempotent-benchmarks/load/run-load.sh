@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# HTTP load run: three endpoints of the example service that do the same trivial work, side by side:
+# HTTP load run: three endpoints of each example service (servlet, then WebFlux) that do the same
+# trivial work, side by side:
 #   plain       POST /bench/plain, no idempotency
 #   floor       POST /bench/floor, idempotency by hand with the fewest Redis round trips
 #               (SET NX PX, then SET PX; SET NX then GET for a duplicate)
 #   idempotent  POST /bench/idempotent, @Idempotent
-# with wrk, first with a new key per request, then with 10% duplicates, at each connection count.
+# (on the WebFlux example the three return a Mono, and the floor uses the reactive template) with wrk, first with a new key per request, then with 10% duplicates, at each connection count.
 # Builds and starts the example on its own port against a given Redis, warms the endpoints up, runs
 # them in turn (the order reversed every other round), and prints for each run requests/s, p50 and p99
 # latency, the example's CPU and Redis's CPU per request (from the processes' own counters), and the
@@ -15,7 +16,8 @@
 #                               redis://:secret@host:port); keys get a prefix of this run and a 60 s
 #                               retention, and nothing else is touched
 #   CONNECTIONS ("32 1")  THREADS (2)  DURATION (30s)  WARMUP (30s)  ROUNDS (2)  PORT (18080)
-#   SKIP_BUILD=1  use the example jar already built
+#   EXAMPLES ("servlet webflux")  which example services to run, one after the other
+#   SKIP_BUILD=1  use the example jars already built
 #
 # Needs a JDK 17+, Maven and wrk (apt-get install wrk). CPU per request needs Linux's /proc; Redis's CPU
 # is the whole server's, so give the run a Redis nothing else uses.
@@ -30,7 +32,7 @@ duration=${DURATION:-30s}
 warmup=${WARMUP:-30s}
 rounds=${ROUNDS:-2}
 script=idempotent-benchmarks/load/requests.lua
-jar=idempotent-example-app/target/idempotent-example-app.jar
+examples=${EXAMPLES:-servlet webflux}
 endpoints=(plain floor idempotent)
 
 log() { printf '[load] %s\n' "$*" >&2; }
@@ -67,6 +69,16 @@ redis_counters() {
     END { printf "%.6f %d %d\n", cpu, calls, usec }'
 }
 
+# The jar of an example service.
+jar_of() {
+  case $1 in
+    servlet) echo idempotent-example-app/target/idempotent-example-app.jar ;;
+    webflux) echo idempotent-example-webflux/target/idempotent-example-webflux.jar ;;
+    *) log "no such example: $1 (servlet or webflux)"; exit 1 ;;
+  esac
+}
+for example in $examples; do jar_of "$example" >/dev/null; done
+
 clock_ticks=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # Prints the example's CPU time so far in microseconds, or -1 where /proc is missing.
 app_cpu() {
@@ -81,30 +93,38 @@ app_cpu() {
 
 redis_counters >/dev/null
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building the example"
-  mvn -B -q -DskipTests package -pl idempotent-example-app -am
+  log "building the examples"
+  mvn -B -q -DskipTests package -pl idempotent-example-app,idempotent-example-webflux -am
 fi
 
 run_id="load-$(date +%s)-$$"
-app_log=$(mktemp)
-log "starting the example on port $port against $redis_host:$redis_port (log: $app_log)"
-java -jar "$jar" --server.port="$port" --spring.data.redis.url="$redis_url" \
-  --idempotent.key-prefix="idempotent-$run_id:" --idempotent.retention=60s \
-  --logging.level.root=WARN >"$app_log" 2>&1 &
-app=$!
+app=""
 stop() {
-  kill "$app" 2>/dev/null || true
-  wait "$app" 2>/dev/null || true
+  if [ -n "$app" ]; then
+    kill "$app" 2>/dev/null || true
+    wait "$app" 2>/dev/null || true
+    app=""
+  fi
 }
 trap stop EXIT
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-for _ in $(seq 1 360); do
-  answers && break
-  kill -0 "$app" 2>/dev/null || { log "the example exited:"; cat "$app_log" >&2; exit 1; }
-  sleep 0.5
-done
-answers || { log "the example did not answer on port $port within 180 s"; cat "$app_log" >&2; exit 1; }
+# Starts one example service on the port, against the Redis, and waits until it answers.
+start() {
+  local example=$1 app_log
+  app_log=$(mktemp)
+  log "starting the $example example on port $port against $redis_host:$redis_port (log: $app_log)"
+  java -jar "$(jar_of "$example")" --server.port="$port" --spring.data.redis.url="$redis_url" \
+    --idempotent.key-prefix="idempotent-$run_id-$example:" --idempotent.retention=60s \
+    --logging.level.root=WARN >"$app_log" 2>&1 &
+  app=$!
+  for _ in $(seq 1 360); do
+    answers && return 0
+    kill -0 "$app" 2>/dev/null || { log "the $example example exited:"; cat "$app_log" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "the $example example did not answer on port $port within 180 s"; cat "$app_log" >&2; exit 1
+}
 
 # Runs wrk on one endpoint; prints "requests/s p50-ms p99-ms duplicates-sent replayed not-201
 # app-µs/request redis-µs/request redis-commands/request redis-command-µs/request".
@@ -148,82 +168,85 @@ load() {
     }'
 }
 
-log "warming up each endpoint for $warmup"
-for endpoint in "${endpoints[@]}"; do
-  load "$endpoint" 10 32 "$warmup" >/dev/null
-done
-
 results=()
 failures=0
-for every in 0 10; do
-  keys=$([ "$every" = 0 ] && echo "unique" || echo "10%-duplicates")
-  for connections in $connection_counts; do
-    for round in $(seq 1 "$rounds"); do
-      # Odd rounds run plain, floor, idempotent; even rounds the reverse, so that a JVM still warming
-      # up, or a machine that speeds up or slows down, favours no endpoint over two rounds.
-      order=("${endpoints[@]}")
-      [ $((round % 2)) = 0 ] && order=("${endpoints[2]}" "${endpoints[1]}" "${endpoints[0]}")
-      log "$keys keys, $connections connections, round $round: ${order[*]}, $duration each"
-      for endpoint in "${order[@]}"; do
-        read -r rps p50 p99 duplicates replayed failed app_cpu redis_cpu commands command_us \
-          < <(load "$endpoint" "$every" "$connections" "$duration")
-        failures=$((failures + failed))
-        if ! awk -v rps="$rps" 'BEGIN { exit !(rps > 0) }'; then
-          log "a wrk run completed no request"
-          failures=$((failures + 1))
-        fi
-        # Every duplicate repeats a completed call's key, so each must be answered by a replay (but
-        # those still in flight when wrk stopped), except on the plain endpoint, which replays nothing.
-        if [ "$endpoint" != plain ] && [ "$replayed" -lt $((duplicates - connections)) ]; then
-          log "$endpoint: only $replayed of $duplicates duplicates were replayed"
-          failures=$((failures + 1))
-        fi
-        if [ "$every" != 0 ] && [ "$duplicates" = 0 ]; then
-          log "$endpoint: the run was too short to send a duplicate"
-        fi
-        results+=("$keys $connections $round $endpoint $rps $p50 $p99 $app_cpu $redis_cpu $commands $command_us $replayed")
+for example in $examples; do
+  start "$example"
+  log "$example: warming up each endpoint for $warmup"
+  for endpoint in "${endpoints[@]}"; do
+    load "$endpoint" 10 32 "$warmup" >/dev/null
+  done
+  for every in 0 10; do
+    keys=$([ "$every" = 0 ] && echo "unique" || echo "10%-duplicates")
+    for connections in $connection_counts; do
+      for round in $(seq 1 "$rounds"); do
+        # Odd rounds run plain, floor, idempotent; even rounds the reverse, so that a JVM still warming
+        # up, or a machine that speeds up or slows down, favours no endpoint over two rounds.
+        order=("${endpoints[@]}")
+        [ $((round % 2)) = 0 ] && order=("${endpoints[2]}" "${endpoints[1]}" "${endpoints[0]}")
+        log "$example: $keys keys, $connections connections, round $round: ${order[*]}, $duration each"
+        for endpoint in "${order[@]}"; do
+          read -r rps p50 p99 duplicates replayed failed app_cpu redis_cpu commands command_us \
+            < <(load "$endpoint" "$every" "$connections" "$duration")
+          failures=$((failures + failed))
+          if ! awk -v rps="$rps" 'BEGIN { exit !(rps > 0) }'; then
+            log "$example: a wrk run completed no request"
+            failures=$((failures + 1))
+          fi
+          # Every duplicate repeats a completed call's key, so each must be answered by a replay (but
+          # those still in flight when wrk stopped), except on the plain endpoint, which replays nothing.
+          if [ "$endpoint" != plain ] && [ "$replayed" -lt $((duplicates - connections)) ]; then
+            log "$example $endpoint: only $replayed of $duplicates duplicates were replayed"
+            failures=$((failures + 1))
+          fi
+          if [ "$every" != 0 ] && [ "$duplicates" = 0 ]; then
+            log "$example $endpoint: the run was too short to send a duplicate"
+          fi
+          results+=("$example $keys $connections $round $endpoint $rps $p50 $p99 $app_cpu $redis_cpu $commands $command_us $replayed")
+        done
       done
     done
   done
+  stop
 done
 
 echo
 echo "HTTP load: wrk with up to $threads threads, $duration per endpoint and round; CPU in µs per request"
 printf '%s\n' "${results[@]}" | awk '
   BEGIN {
-    printf "%-15s %5s %5s %-11s %9s %8s %8s %8s %10s %9s %11s %9s\n", "keys", "conns", "round", "endpoint",
-      "req/s", "p50 ms", "p99 ms", "app CPU", "Redis CPU", "Redis cmd", "cmd µs/req", "replayed"
+    printf "%-8s %-15s %5s %5s %-11s %9s %8s %8s %8s %10s %9s %11s %9s\n", "example", "keys", "conns", "round",
+      "endpoint", "req/s", "p50 ms", "p99 ms", "app CPU", "Redis CPU", "Redis cmd", "cmd µs/req", "replayed"
   }
   {
-    printf "%-15s %5s %5s %-11s %9.0f %8.3f %8.3f %8s %10.1f %9.2f %11.1f %9d\n", $1, $2, $3, $4, $5, $6, $7,
-      ($8 < 0) ? "-" : sprintf("%.0f", $8), $9, $10, $11, $12
+    printf "%-8s %-15s %5s %5s %-11s %9.0f %8.3f %8.3f %8s %10.1f %9.2f %11.1f %9d\n", $1, $2, $3, $4, $5, $6,
+      $7, $8, ($9 < 0) ? "-" : sprintf("%.0f", $9), $10, $11, $12, $13
   }'
 
 echo
 echo "Against the floor (means over the rounds; targets from docs/performance.md):"
 printf '%s\n' "${results[@]}" | awk '
   {
-    group = $1 " " $2; key = group SUBSEP $4
+    group = $1 " " $2 " " $3; key = group SUBSEP $5
     if (!(group in seen)) { seen[group] = 1; groups[++count] = group }
-    runs[key]++; rps[key] += $5; p50[key] += $6; p99[key] += $7; app[key] += $8; redis[key] += $9
+    runs[key]++; rps[key] += $6; p50[key] += $7; p99[key] += $8; app[key] += $9; redis[key] += $10
   }
   function mean(sum, key) { return sum[key] / runs[key] }
   function ratio(a, b) { return (b > 0) ? a / b : 0 }
   END {
-    printf "%-15s %5s %12s %12s %14s %14s %16s %16s\n", "keys", "conns", "plain/floor", "idem/floor",
-      "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
+    printf "%-8s %-15s %5s %12s %12s %14s %14s %16s %16s\n", "example", "keys", "conns", "plain/floor",
+      "idem/floor", "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
     for (i = 1; i <= count; i++) {
       group = groups[i]; split(group, g, " ")
       plain = group SUBSEP "plain"; floor = group SUBSEP "floor"; idem = group SUBSEP "idempotent"
       throughput = ratio(mean(rps, idem), mean(rps, floor))
       app_gap = mean(app, idem) - mean(app, floor)
       redis_ratio = ratio(mean(redis, idem), mean(redis, floor))
-      printf "%-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2],
+      printf "%-8s %-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2], g[3],
         ratio(mean(rps, plain), mean(rps, floor)), throughput, ratio(mean(p50, idem), mean(p50, floor)),
         ratio(mean(p99, idem), mean(p99, floor)), app_gap, redis_ratio
-      verdict = verdict sprintf("%-15s %5s throughput %s %.2f: %s", g[1], g[2],
-        (g[1] == "unique") ? ">= 0.95x floor," : ">= 1.00x floor,", throughput,
-        (throughput >= ((g[1] == "unique") ? 0.95 : 1.0)) ? "met" : "MISSED")
+      verdict = verdict sprintf("%-8s %-15s %5s throughput %s %.2f: %s", g[1], g[2], g[3],
+        (g[2] == "unique") ? ">= 0.95x floor," : ">= 1.00x floor,", throughput,
+        (throughput >= ((g[2] == "unique") ? 0.95 : 1.0)) ? "met" : "MISSED")
       verdict = verdict sprintf("; app CPU <= floor + 15 µs, %+.1f: %s", app_gap, (app_gap <= 15) ? "met" : "MISSED")
       verdict = verdict sprintf("; Redis CPU <= 1.2x floor, %.2f: %s\n", redis_ratio, (redis_ratio <= 1.2) ? "met" : "MISSED")
     }
