@@ -367,11 +367,11 @@ public final class IdempotencyEngine {
 
 	/**
 	 * Whether {@link #executeAsyncClaiming} can run a call of this policy: the store claims without
-	 * blocking, and a duplicate of a running call does not wait for it ({@code awaitCompletion} zero),
-	 * which would mean polling the store.
+	 * blocking. A duplicate of a running call that waits for it ({@code awaitCompletion}) polls the
+	 * store without blocking too, its next claim scheduled rather than slept for.
 	 */
 	public boolean claimsWithoutBlocking(IdempotencyPolicy policy) {
-		return this.store.claimsWithoutBlocking() && policy.awaitCompletion().isZero();
+		return this.store.claimsWithoutBlocking();
 	}
 
 	/**
@@ -401,21 +401,8 @@ public final class IdempotencyEngine {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		long sent = System.nanoTime();
-		Duration lease = call.policy().lease();
-		CompletionStage<ClaimResult> claim;
-		try {
-			claim = call.policy().tokenRequired()
-					? this.store.tryClaimTokenAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease)
-					: this.store.tryClaimAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease);
-		}
-		catch (UnsupportedOperationException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
-		catch (RuntimeException ex) {
-			claim = CompletableFuture.failedFuture(ex);
-		}
-		return claim.handle((result, failure) -> {
+		long deadline = System.nanoTime() + call.policy().awaitCompletion().toNanos();
+		return claimAsync(call, prepared, deadline, FIRST_POLL_MILLIS).handle((claimed, failure) -> {
 			Started<T> started;
 			try {
 				if (failure != null) {
@@ -427,7 +414,7 @@ public final class IdempotencyEngine {
 					// Fail closed, as a blocking claim does: the method never runs.
 					throw new IdempotencyStorageUnavailableException(Storage.MIN_RETRY_AFTER, cause);
 				}
-				started = decide(call, codec, prepared, new Claimed(result, sent));
+				started = decide(call, codec, prepared, claimed);
 			}
 			catch (IdempotencyException ex) {
 				notifyRefusal(call, ex);
@@ -439,6 +426,36 @@ public final class IdempotencyEngine {
 			catch (Throwable ex) {
 				throw new CompletionException(ex);
 			}
+		});
+	}
+
+	// Claims the key as claim() does, without blocking: a duplicate of a running call that may wait polls
+	// again after a pause that doubles, scheduled rather than slept for.
+	private CompletionStage<Claimed> claimAsync(IdempotencyCall call, Prepared prepared, long deadline, long pause) {
+		long sent = System.nanoTime();
+		Duration lease = call.policy().lease();
+		CompletionStage<ClaimResult> claim;
+		try {
+			claim = call.policy().tokenRequired()
+					? this.store.tryClaimTokenAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease)
+					: this.store.tryClaimAsync(prepared.storageKey(), prepared.owner(), prepared.fingerprint(), lease);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		return claim.thenCompose((result) -> {
+			Claimed claimed = new Claimed(result, sent);
+			if (result.isAcquired() || result.isNoLiveToken() || result.existing().isCompleted()
+					|| isReused(prepared.fingerprint(), result.existing())) {
+				return CompletableFuture.completedFuture(claimed);
+			}
+			long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (remainingMillis <= 0) {
+				return CompletableFuture.completedFuture(claimed);
+			}
+			Executor later = CompletableFuture.delayedExecutor(Math.min(pause, remainingMillis), TimeUnit.MILLISECONDS);
+			return CompletableFuture.supplyAsync(() -> prepared, later)
+				.thenCompose((again) -> claimAsync(call, again, deadline, Math.min(pause * 2, LAST_POLL_MILLIS)));
 		});
 	}
 
