@@ -126,6 +126,14 @@ class IdempotentReactiveMethodTests {
 	}
 
 	@Test
+	void aMethodThatReturnsNullRatherThanAMonoAnswersEmptyOnceAndIsReplayedSo() {
+		String key = newKey();
+		assertThat(this.payments.none(key).blockOptional(WAIT)).isEmpty();
+		assertThat(this.payments.none(key).blockOptional(WAIT)).isEmpty();
+		assertThat(this.payments.executions(key)).isEqualTo(1);
+	}
+
+	@Test
 	void aKeptFailureIsReplayedAndAReleasedOneLetsTheRetryRun() {
 		String declined = newKey();
 		this.payments.open(declined);
@@ -240,6 +248,12 @@ class IdempotentReactiveMethodTests {
 		@Idempotent(name = "nothing", key = "#key")
 		public Mono<Receipt> nothing(String key) {
 			return gate(key).then(Mono.empty());
+		}
+
+		@Idempotent(name = "none", key = "#key")
+		public Mono<Receipt> none(String key) {
+			count(key);
+			return null;
 		}
 
 		@Idempotent(name = "charge", key = "#key", keepOn = Declined.class)

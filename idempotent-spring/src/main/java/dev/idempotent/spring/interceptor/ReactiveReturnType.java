@@ -15,7 +15,6 @@ package dev.idempotent.spring.interceptor;
 
 import java.lang.reflect.Method;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -39,15 +38,16 @@ import org.springframework.core.ResolvableType;
 
 /**
  * A method declared to return a Reactor {@code Mono} or {@code Flux}, or a Kotlin {@code suspend}
- * function (guarded as a {@code Mono} of its value). Nothing happens when it is
- * called: the call starts when its answer is subscribed to, on a bounded elastic thread, since the
- * store's calls block. There the subscriber's context is bound to the thread
+ * function (guarded as a {@code Mono} of its value). Nothing happens when it is called: the call
+ * starts when its answer is subscribed to, with the subscriber's context bound to the thread
  * ({@link ReactiveCallContext#start}), and so is its reactive security context (as Spring Security's
  * {@code SecurityContextHolder} context), while the transport reads the call's key, caller and
- * fingerprint and the engine claims the key and subscribes to the method's publisher, or answers the
- * duplicate. The method's value, a {@code Flux}'s elements collected in a list, is stored once its
- * publisher completes, on a bounded elastic thread too, and then handed to the subscriber; a
- * duplicate gets the same value back, a {@code Flux} element for element.
+ * fingerprint. With a store that claims without blocking the call starts on the subscriber's thread
+ * and the engine claims the key asynchronously, then subscribes to the method's publisher, or answers
+ * the duplicate, where the store's answer arrives; with any other store it starts on a bounded elastic
+ * thread, where the claim may block. The method's value, a {@code Flux}'s elements collected in a
+ * list, is stored once its publisher completes, on a thread of the library's own, and then handed to
+ * the subscriber; a duplicate gets the same value back, a {@code Flux} element for element.
  * <p>
  * Cancellation: a subscriber that cancels before the call started claims nothing and runs nothing.
  * Once the key is claimed the method's publisher runs to its end whatever the subscriber does, and its
@@ -152,7 +152,9 @@ final class ReactiveReturnType {
 					if (execution.replayed() && context != null) {
 						markReplayed(transport, context);
 					}
-					return Objects.requireNonNull(execution.value(), "answer");
+					// No future: the method returned null rather than a publisher, and that is its answer.
+					CompletableFuture<Object> value = execution.value();
+					return (value != null) ? value : CompletableFuture.completedFuture(null);
 				})
 				.toCompletableFuture();
 			return new Execution<>(answer, null, false);
