@@ -137,7 +137,34 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 		return (digits.equals(Integer.toString(index)) && index < parameterCount) ? index : -1;
 	}
 
-	private record ArgumentKey(AnnotatedElementKey method, String expression) {
+	// An operation's own method key and expression, the same instances on every call: compared by
+	// identity first, hashed once.
+	private static final class ArgumentKey {
+
+		private final AnnotatedElementKey method;
+
+		private final String expression;
+
+		private final int hash;
+
+		ArgumentKey(AnnotatedElementKey method, String expression) {
+			this.method = method;
+			this.expression = expression;
+			this.hash = 31 * method.hashCode() + expression.hashCode();
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			return this == other || (other instanceof ArgumentKey that && this.hash == that.hash
+					&& (this.method == that.method || this.method.equals(that.method))
+					&& (this.expression == that.expression || this.expression.equals(that.expression)));
+		}
+
+		@Override
+		public int hashCode() {
+			return this.hash;
+		}
+
 	}
 
 	/**
