@@ -47,6 +47,8 @@ public class IdempotencyFingerprinter {
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 		.build();
 
+	private static final char[] UPPER_HEX = "0123456789ABCDEF".toCharArray();
+
 	private final JsonMapper jsonMapper;
 
 	/**
@@ -105,7 +107,9 @@ public class IdempotencyFingerprinter {
 			Collections.sort(names);
 			text.append('{');
 			for (int i = 0; i < names.size(); i++) {
-				text.append((i > 0) ? "," : "").append(CANONICAL.writeValueAsString(names.get(i))).append(':');
+				text.append((i > 0) ? "," : "");
+				writeString(names.get(i), text);
+				text.append(':');
 				write(node.get(names.get(i)), text);
 			}
 			text.append('}');
@@ -119,12 +123,59 @@ public class IdempotencyFingerprinter {
 			}
 			text.append(']');
 		}
+		else if (node.isString()) {
+			writeString(node.stringValue(), text);
+		}
+		else if ((node.isInt() || node.isLong()) && hasNoTrailingZero(node.longValue())) {
+			// What the BigDecimal below would write, without making one.
+			text.append(node.longValue());
+		}
 		else if (node.isNumber() && (node.isIntegralNumber() || Double.isFinite(node.doubleValue()))) {
 			text.append(node.decimalValue().stripTrailingZeros().toString());
+		}
+		else if (node.isBoolean()) {
+			text.append(node.booleanValue());
+		}
+		else if (node.isNull()) {
+			text.append("null");
 		}
 		else {
 			text.append(node.toString());
 		}
+	}
+
+	// Whether a whole number keeps its plain form when its trailing zeros are stripped (100 becomes 1E+2).
+	private static boolean hasNoTrailingZero(long value) {
+		return value == 0 || value % 10 != 0;
+	}
+
+	/**
+	 * A string as Jackson writes it by default, character for character, without a generator: quoted,
+	 * with the quote and the backslash escaped, the control characters as short escapes (a newline as
+	 * backslash-n) or as backslash-u escapes in upper-case hex, everything else as it is. Fingerprints
+	 * stored before must still match.
+	 */
+	static void writeString(String value, StringBuilder text) {
+		text.append('"');
+		int length = value.length();
+		for (int i = 0; i < length; i++) {
+			char c = value.charAt(i);
+			if (c >= 0x20 && c != '"' && c != '\\') {
+				text.append(c);
+				continue;
+			}
+			text.append('\\');
+			switch (c) {
+				case '"', '\\' -> text.append(c);
+				case '\b' -> text.append('b');
+				case '\t' -> text.append('t');
+				case '\n' -> text.append('n');
+				case '\f' -> text.append('f');
+				case '\r' -> text.append('r');
+				default -> text.append("u00").append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xF]);
+			}
+		}
+		text.append('"');
 	}
 
 	private final class Inputs implements FingerprintInputs {

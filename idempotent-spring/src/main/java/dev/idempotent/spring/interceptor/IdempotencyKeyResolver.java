@@ -16,12 +16,15 @@ package dev.idempotent.spring.interceptor;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.idempotent.spring.Idempotent;
 import dev.idempotent.spring.transport.IdempotencyOperation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.CachedExpressionEvaluator;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
@@ -37,7 +40,12 @@ import org.springframework.expression.Expression;
  */
 public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 
+	// An expression that names one argument (#name, #p0, #a0) is read without SpEL: its index, or -1.
+	private static final Pattern ONE_VARIABLE = Pattern.compile("#([A-Za-z_$][A-Za-z0-9_$]*)");
+
 	private final Map<ExpressionKey, Expression> expressions = new ConcurrentHashMap<>(64);
+
+	private final Map<ArgumentKey, Integer> arguments = new ConcurrentHashMap<>(64);
 
 	private final @Nullable BeanResolver beanResolver;
 
@@ -73,12 +81,90 @@ public class IdempotencyKeyResolver extends CachedExpressionEvaluator {
 	private @Nullable Object evaluate(IdempotencyOperation operation, String expression, @Nullable Object target,
 			Object[] arguments) {
 		Method method = operation.method();
+		int argument = this.arguments.computeIfAbsent(new ArgumentKey(operation.methodKey(), expression),
+				(key) -> argumentIndex(method, expression));
+		if (argument >= 0 && arguments.length == method.getParameterCount()) {
+			return arguments[argument];
+		}
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(new KeyRoot(method, arguments, target),
 				method, arguments, getParameterNameDiscoverer());
 		if (this.beanResolver != null) {
 			context.setBeanResolver(this.beanResolver);
 		}
 		return getExpression(this.expressions, operation.methodKey(), expression).getValue(context);
+	}
+
+	/**
+	 * The argument an expression is, when it is nothing but a variable that
+	 * {@link MethodBasedEvaluationContext} would bind to one argument (a parameter's name, else
+	 * {@code p<i>} or {@code a<i>}); else {@code -1}.
+	 */
+	private int argumentIndex(Method method, String expression) {
+		Matcher variable = ONE_VARIABLE.matcher(expression.trim());
+		if (!variable.matches()) {
+			return -1;
+		}
+		String name = variable.group(1);
+		if (name.equals("root") || name.equals("this")) {
+			return -1;
+		}
+		String[] names = getParameterNameDiscoverer().getParameterNames(method);
+		int indexed = indexedVariable(name, method.getParameterCount());
+		int named = -1;
+		if (names != null && names.length == method.getParameterCount()) {
+			for (int i = 0; i < names.length; i++) {
+				if (name.equals(names[i])) {
+					named = i;
+				}
+			}
+		}
+		// A parameter named like p1 or a0: which binding wins depends on the order; SpEL decides.
+		return (indexed >= 0 && named >= 0) ? -1 : Math.max(indexed, named);
+	}
+
+	// The argument p<i> or a<i> names, as the context binds them; else -1.
+	private static int indexedVariable(String name, int parameterCount) {
+		if (name.length() < 2 || name.length() > 4 || (name.charAt(0) != 'p' && name.charAt(0) != 'a')) {
+			return -1;
+		}
+		String digits = name.substring(1);
+		for (int i = 0; i < digits.length(); i++) {
+			if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+				return -1;
+			}
+		}
+		int index = Integer.parseInt(digits);
+		return (digits.equals(Integer.toString(index)) && index < parameterCount) ? index : -1;
+	}
+
+	// An operation's own method key and expression, the same instances on every call: compared by
+	// identity first, hashed once.
+	private static final class ArgumentKey {
+
+		private final AnnotatedElementKey method;
+
+		private final String expression;
+
+		private final int hash;
+
+		ArgumentKey(AnnotatedElementKey method, String expression) {
+			this.method = method;
+			this.expression = expression;
+			this.hash = 31 * method.hashCode() + expression.hashCode();
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			return this == other || (other instanceof ArgumentKey that && this.hash == that.hash
+					&& (this.method == that.method || this.method.equals(that.method))
+					&& (this.expression == that.expression || this.expression.equals(that.expression)));
+		}
+
+		@Override
+		public int hashCode() {
+			return this.hash;
+		}
+
 	}
 
 	/**

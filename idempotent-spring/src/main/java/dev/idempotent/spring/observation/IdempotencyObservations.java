@@ -79,6 +79,10 @@ public class IdempotencyObservations implements IdempotencyListener {
 
 	private <T> @Nullable T observe(String operation, IdempotencyEngine.Invocation<T> call, boolean untilDone)
 			throws Throwable {
+		if (this.registry.isNoop()) {
+			// No handler would see it: the call alone, without a context made for nobody.
+			return call.invoke();
+		}
 		IdempotencyObservationContext context = new IdempotencyObservationContext(operation);
 		Observation observation = Observation
 			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
@@ -158,6 +162,9 @@ public class IdempotencyObservations implements IdempotencyListener {
 	}
 
 	private @Nullable IdempotencyObservationContext currentContext() {
+		if (this.registry.isNoop()) {
+			return null;
+		}
 		Observation current = this.registry.getCurrentObservation();
 		return (current != null && current.getContext() instanceof IdempotencyObservationContext context) ? context
 				: null;

@@ -42,6 +42,27 @@ class IdempotencyFingerprinterTests {
 		assertThat(canonical("{\"a\":\"x y\"}")).isNotEqualTo(canonical("{\"a\":\"xy\"}"));
 	}
 
+	@Test
+	void theCanonicalFormIsTheOneFingerprintsWereStoredWith() {
+		// A record stored by an earlier release holds the digest of this text: it must not change.
+		assertThat(canonical("{\"z\":[100,-120,0,7,-3,12.50,1e3,2.0E-5,123456789012345678901234567890],"
+				+ "\"s\":\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f/é\\ud83d\\ude00\","
+				+ "\"k\\nq\":true,\"f\":false,\"n\":null,\"o\":{}}"))
+			.isEqualTo("{\"f\":false,\"k\\nq\":true,\"n\":null,\"o\":{},\"s\":\"a\\\"b\\\\c\\n\\t\\r\\b\\f"
+					+ "\\u0001\\u001F\u007f/é\ud83d\ude00\",\"z\":[1E+2,-1.2E+2,0,7,-3,12.5,1E+3,0.00002,"
+					+ "1.2345678901234567890123456789E+29]}");
+	}
+
+	@Test
+	void everyCharacterIsWrittenAsJacksonWritesIt() {
+		for (int c = Character.MIN_VALUE; c <= Character.MAX_VALUE; c++) {
+			String value = "x" + (char) c + "y";
+			StringBuilder text = new StringBuilder();
+			IdempotencyFingerprinter.writeString(value, text);
+			assertThat(text.toString()).as("U+%04X", c).isEqualTo(JSON.writeValueAsString(value));
+		}
+	}
+
 	private static String canonical(String json) {
 		return IdempotencyFingerprinter.canonical(JSON.readTree(json));
 	}
