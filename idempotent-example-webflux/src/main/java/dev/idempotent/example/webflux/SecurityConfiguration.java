@@ -21,6 +21,8 @@ import org.springframework.security.core.userdetails.MapReactiveUserDetailsServi
 import org.springframework.security.core.userdetails.ReactiveUserDetailsPasswordService;
 import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
 import org.springframework.security.core.userdetails.User;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 
@@ -29,11 +31,13 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
  * so the same key sent by alice and by bob means two operations. The actuator is for the operator
  * {@code admin} only; health is open to load balancers.
  * <p>
- * The demo passwords stay {@code {noop}}: the users are served through a plain
- * {@link ReactiveUserDetailsService}, not the {@link MapReactiveUserDetailsService} itself, which is also a
- * {@link ReactiveUserDetailsPasswordService} that Spring Security would use to upgrade them to BCrypt at
- * first login, making every later request cost tens of milliseconds of CPU. A real service keeps BCrypt
- * (or better) and tokens instead of a password per request.
+ * The demo passwords stay {@code {noop}}, and are never hashed at login: the users are served through a
+ * plain {@link ReactiveUserDetailsService}, not the {@link MapReactiveUserDetailsService} itself, which is
+ * also a {@link ReactiveUserDetailsPasswordService} that would store them as BCrypt at first login; and
+ * the password encoder never asks for an upgrade, since Spring Security's reactive login otherwise
+ * hashes a {@code {noop}} password with BCrypt on every request (and throws the hash away), tens of
+ * milliseconds of CPU each. A real service keeps BCrypt (or better) and tokens instead of a password
+ * per request.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -50,6 +54,29 @@ class SecurityConfiguration {
 			.csrf((csrf) -> csrf.disable())
 			.securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
 			.build();
+	}
+
+	@Bean
+	PasswordEncoder passwordEncoder() {
+		PasswordEncoder encoder = PasswordEncoderFactories.createDelegatingPasswordEncoder();
+		return new PasswordEncoder() {
+
+			@Override
+			public String encode(CharSequence rawPassword) {
+				return encoder.encode(rawPassword);
+			}
+
+			@Override
+			public boolean matches(CharSequence rawPassword, String encodedPassword) {
+				return encoder.matches(rawPassword, encodedPassword);
+			}
+
+			@Override
+			public boolean upgradeEncoding(String encodedPassword) {
+				return false;
+			}
+
+		};
 	}
 
 	@Bean

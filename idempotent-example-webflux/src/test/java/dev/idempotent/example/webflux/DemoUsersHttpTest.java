@@ -24,6 +24,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -50,6 +51,9 @@ class DemoUsersHttpTest {
 	@Autowired
 	private ReactiveUserDetailsService users;
 
+	@Autowired
+	private PasswordEncoder passwordEncoder;
+
 	@Test
 	void loggingInDoesNotUpgradeTheDemoPasswordsToAnExpensiveHash() {
 		ExampleHttpClient http = new ExampleHttpClient(this.port);
@@ -59,6 +63,15 @@ class DemoUsersHttpTest {
 
 		assertThat(this.users.findByUsername("alice").block().getPassword()).isEqualTo("{noop}alice");
 		assertThat(this.users.findByUsername("bob").block().getPassword()).isEqualTo("{noop}bob");
+	}
+
+	@Test
+	void aLoginNeverHashesTheDemoPasswordAgain() {
+		// Spring Security's reactive login hashes a password whose encoding asks for an upgrade on every
+		// request, even when nothing stores the new hash: BCrypt, tens of milliseconds of CPU each time.
+		assertThat(this.passwordEncoder.upgradeEncoding("{noop}alice")).isFalse();
+		assertThat(this.passwordEncoder.matches("alice", "{noop}alice")).isTrue();
+		assertThat(new ExampleHttpClient(this.port).get("alice", "/orders").statusCode()).isEqualTo(200);
 	}
 
 	@Test
