@@ -154,6 +154,9 @@ public final class IdempotencyEngine {
 	// Runs the method under the claim, and completes or releases the claim unless a future now holds it.
 	private <T> Execution<T> run(ActiveCall active, OutcomeCodec<T> codec, Invocation<T> invocation) throws Throwable {
 		IdempotencyCall call = active.call;
+		// What this thread ran before: the call's parent when it runs where it was claimed, nothing when a
+		// store's answer brought it to another thread.
+		ActiveCall previous = this.activeCall.get();
 		this.activeCall.set(active);
 		renewLease(active);
 		T result;
@@ -161,7 +164,7 @@ public final class IdempotencyEngine {
 			result = KeyInLogs.run(call.operation(), active.key, invocation);
 		}
 		catch (Throwable ex) {
-			restore(active);
+			restore(previous);
 			Outcome<T> failure = Outcome.thrown(ex);
 			// A kept business failure is the final answer, and a duplicate gets it again.
 			boolean kept = call.policy().exceptions().keeps(ex);
@@ -176,7 +179,7 @@ public final class IdempotencyEngine {
 			notifyListener(call, CallOutcome.EXECUTED);
 			throw ex;
 		}
-		restore(active);
+		restore(previous);
 		if (active.pending) {
 			// A future holds the claim now, and completes or releases it.
 			notifyListener(call, CallOutcome.EXECUTED);
@@ -797,9 +800,9 @@ public final class IdempotencyEngine {
 		return this.store.release(active.storageKey, active.owner);
 	}
 
-	private void restore(ActiveCall active) {
-		if (active.parent != null) {
-			this.activeCall.set(active.parent);
+	private void restore(@Nullable ActiveCall previous) {
+		if (previous != null) {
+			this.activeCall.set(previous);
 		}
 		else {
 			this.activeCall.remove();
