@@ -369,11 +369,11 @@ public final class IdempotencyEngine {
 	}
 
 	/**
-	 * Whether {@link #executeAsyncClaiming} can run a call of this policy: the store claims without
-	 * blocking. A duplicate of a running call that waits for it ({@code awaitCompletion}) polls the
-	 * store without blocking too, its next claim scheduled rather than slept for.
+	 * Whether {@link #executeAsyncClaiming} can run calls: the store claims without blocking. A duplicate
+	 * of a running call that waits for it ({@code awaitCompletion}) polls the store without blocking too,
+	 * its next claim scheduled rather than slept for.
 	 */
-	public boolean claimsWithoutBlocking(IdempotencyPolicy policy) {
+	public boolean claimsWithoutBlocking() {
 		return this.store.claimsWithoutBlocking();
 	}
 
@@ -381,15 +381,15 @@ public final class IdempotencyEngine {
 	 * Runs a method that returns a future, as
 	 * {@link #executeAsync(IdempotencyCall, OutcomeCodec, Invocation, Executor)} does, but claims the key
 	 * without blocking the calling thread: the method is called, or the duplicate answered, on the
-	 * thread that completes the store's answer (its client's I/O thread, say). Only for a policy that
-	 * {@link #claimsWithoutBlocking(IdempotencyPolicy)}.
+	 * thread that completes the store's answer (its client's I/O thread, say). Only when
+	 * {@link #claimsWithoutBlocking()}.
 	 * @return the execution once the key was claimed and the method called, or the duplicate answered;
 	 * failed with what {@code executeAsync} would throw (a {@link CompletionException} around it)
-	 * @throws IllegalStateException if this policy's calls cannot claim without blocking
+	 * @throws IllegalStateException if the store cannot claim without blocking
 	 */
 	public <T> CompletionStage<Execution<CompletableFuture<T>>> executeAsyncClaiming(IdempotencyCall call,
 			OutcomeCodec<T> codec, Invocation<? extends CompletionStage<T>> invocation, Executor completions) {
-		if (!claimsWithoutBlocking(call.policy())) {
+		if (!claimsWithoutBlocking()) {
 			throw new IllegalStateException("The store " + this.store.getClass().getName() + " cannot claim operation '"
 					+ call.operation() + "' without blocking");
 		}

@@ -84,12 +84,12 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		Invocation call = new Invocation(operation, invocation, target);
-		if (ReactiveReturnType.returnsPublisher(operation.method())) {
+		if (operation.returns().isPublisher()) {
 			// Nothing happens until the answer is subscribed to.
-			return ReactiveReturnType.answer(operation.method(), this.engine.claimsWithoutBlocking(operation.policy()),
+			return ReactiveReturnType.answer(operation.returns(), this.engine.claimsWithoutBlocking(),
 					() -> this.observations.observeUntilDone(operation.name(), () -> operation.transport().invoke(call)));
 		}
-		if (FutureReturnType.returnsFuture(operation.method())) {
+		if (operation.returns() == IdempotencyOperation.Returns.FUTURE) {
 			return this.observations.observeUntilDone(operation.name(), () -> operation.transport().invoke(call));
 		}
 		return this.observations.observe(operation.name(), () -> operation.transport().invoke(call));
@@ -131,7 +131,7 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 
 		// A suspend function's last argument is its continuation, a new one on every call: not part of the request.
 		private Object[] requestArguments(Object[] arguments) {
-			return (ReactiveReturnType.isSuspending(this.operation.method()))
+			return (this.operation.returns() == IdempotencyOperation.Returns.SUSPEND)
 					? Arrays.copyOf(arguments, arguments.length - 1) : arguments;
 		}
 
@@ -139,11 +139,10 @@ public class IdempotencyInterceptor implements MethodInterceptor {
 		public Execution<Object> execute(IdempotencyCall call, IdempotencyEngine.Invocation<Object> method)
 				throws Throwable {
 			IdempotencyEngine engine = IdempotencyInterceptor.this.engine;
-			if (ReactiveReturnType.returnsPublisher(this.operation.method())) {
-				return ReactiveReturnType.execute(this.operation.method(), engine, call, this.operation.codec(), method,
-						this.operation.transport());
+			if (this.operation.returns().isPublisher()) {
+				return ReactiveReturnType.execute(this.operation, engine, call, method);
 			}
-			if (FutureReturnType.returnsFuture(this.operation.method())) {
+			if (this.operation.returns() == IdempotencyOperation.Returns.FUTURE) {
 				return FutureReturnType.execute(engine, call, this.operation.codec(), method);
 			}
 			return engine.execute(call, this.operation.codec(), method);

@@ -154,13 +154,16 @@ public class IdempotencyOperationSource {
 		ExceptionPolicy exceptions = exceptionPolicy(annotation, where);
 		IdempotencyPolicy policy = new IdempotencyPolicy(annotation.onDuplicate(), lease, retention, awaitCompletion,
 				exceptions, annotation.token());
+		IdempotencyOperation.Returns returns = future ? IdempotencyOperation.Returns.FUTURE
+				: publisher ? ReactiveReturnType.returns(specific) : IdempotencyOperation.Returns.VALUE;
 		return new IdempotencyOperation(name, specific, new AnnotatedElementKey(specific, targetClass), keyExpression,
 				scopeExpression, header, annotation.fingerprint(), transport, policy,
 				future ? this.codecs.forType(FutureReturnType.valueType(specific), exceptions,
 						specific.getDeclaringClass().getClassLoader())
 						: publisher ? this.codecs.forType(ReactiveReturnType.valueType(specific), exceptions,
 								specific.getDeclaringClass().getClassLoader())
-								: this.codecs.forMethod(specific, exceptions));
+								: this.codecs.forMethod(specific, exceptions),
+				returns);
 	}
 
 	private IdempotencyTransport transport(Method method) {

@@ -23,6 +23,7 @@ import dev.idempotent.core.Execution;
 import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.OutcomeCodec;
+import dev.idempotent.spring.transport.IdempotencyOperation;
 import dev.idempotent.spring.transport.IdempotencyTransport;
 import dev.idempotent.spring.transport.ReactiveCallContext;
 import org.jspecify.annotations.Nullable;
@@ -84,6 +85,12 @@ final class ReactiveReturnType {
 		return method.getReturnType().getName().equals(FLUX);
 	}
 
+	/** What a method that {@linkplain #returnsPublisher returns a publisher} hands its caller. */
+	static IdempotencyOperation.Returns returns(Method method) {
+		return isSuspending(method) ? IdempotencyOperation.Returns.SUSPEND
+				: returnsFlux(method) ? IdempotencyOperation.Returns.FLUX : IdempotencyOperation.Returns.MONO;
+	}
+
 	/**
 	 * The type of the value stored for a call: a {@code Mono<T>}'s {@code T}, a {@code Flux<T>}'s
 	 * {@code List<T>}.
@@ -98,21 +105,22 @@ final class ReactiveReturnType {
 	}
 
 	/**
-	 * The method's answer: a publisher of its declared type that starts the call when subscribed to.
+	 * The method's answer: a publisher of its declared kind that starts the call when subscribed to.
 	 * @param start starts the call through its transport: returns the future of its value
 	 */
-	static Object answer(Method method, boolean claimsWithoutBlocking, ReactiveCallContext.Start<@Nullable Object> start) {
-		return Reactor.answer(returnsFlux(method), claimsWithoutBlocking, start);
+	static Object answer(IdempotencyOperation.Returns returns, boolean claimsWithoutBlocking,
+			ReactiveCallContext.Start<@Nullable Object> start) {
+		return Reactor.answer(returns == IdempotencyOperation.Returns.FLUX, claimsWithoutBlocking, start);
 	}
 
 	/**
 	 * Runs the call through the engine, on the thread that starts it: the execution's value is the
 	 * future of the method's value (a completed one for a replay).
 	 */
-	static Execution<Object> execute(Method method, IdempotencyEngine engine, IdempotencyCall call,
-			OutcomeCodec<Object> codec, IdempotencyEngine.Invocation<Object> invocation, IdempotencyTransport transport)
-			throws Throwable {
-		return Reactor.execute(returnsFlux(method), engine, call, codec, invocation, transport);
+	static Execution<Object> execute(IdempotencyOperation operation, IdempotencyEngine engine, IdempotencyCall call,
+			IdempotencyEngine.Invocation<Object> invocation) throws Throwable {
+		return Reactor.execute(operation.returns() == IdempotencyOperation.Returns.FLUX, engine, call,
+				operation.codec(), invocation, operation.transport());
 	}
 
 	// Loaded only for a method that returns a publisher, so only with Reactor on the class path.
@@ -142,7 +150,7 @@ final class ReactiveReturnType {
 				throws Throwable {
 			ContextView context = ReactiveCallContext.current();
 			IdempotencyEngine.Invocation<CompletionStage<Object>> method = () -> subscribe(flux, invocation, context);
-			if (!engine.claimsWithoutBlocking(call.policy())) {
+			if (!engine.claimsWithoutBlocking()) {
 				Execution<CompletableFuture<Object>> execution = engine.executeAsync(call, codec, method, COMPLETIONS);
 				return new Execution<>(execution.value(), null, execution.replayed());
 			}

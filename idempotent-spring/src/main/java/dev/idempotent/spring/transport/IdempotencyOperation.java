@@ -37,8 +37,43 @@ import org.springframework.context.expression.AnnotatedElementKey;
  * fingerprint come from, and how they are answered
  * @param policy duplicates, lease, retention, waiting and exceptions
  * @param codec reads and writes the method's outcome
+ * @param returns what the method hands its caller, which decides how a call is run and answered
  */
 public record IdempotencyOperation(String name, Method method, AnnotatedElementKey methodKey,
 		@Nullable String keyExpression, @Nullable String scopeExpression, String header, boolean fingerprint,
-		IdempotencyTransport transport, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
+		IdempotencyTransport transport, IdempotencyPolicy policy, OutcomeCodec<Object> codec, Returns returns) {
+
+	/** An operation whose method returns a plain value. */
+	public IdempotencyOperation(String name, Method method, AnnotatedElementKey methodKey,
+			@Nullable String keyExpression, @Nullable String scopeExpression, String header, boolean fingerprint,
+			IdempotencyTransport transport, IdempotencyPolicy policy, OutcomeCodec<Object> codec) {
+		this(name, method, methodKey, keyExpression, scopeExpression, header, fingerprint, transport, policy, codec,
+				Returns.VALUE);
+	}
+
+	/** What a method hands its caller, read once from its signature. */
+	public enum Returns {
+
+		/** A plain value (or nothing). */
+		VALUE,
+
+		/** A {@code CompletableFuture} or {@code CompletionStage}. */
+		FUTURE,
+
+		/** A Reactor {@code Mono}. */
+		MONO,
+
+		/** A Reactor {@code Flux}. */
+		FLUX,
+
+		/** A Kotlin {@code suspend} function's value, handed to the interceptor as a {@code Mono}. */
+		SUSPEND;
+
+		/** Whether the call starts on subscription: a {@code Mono}, a {@code Flux}, a {@code suspend} function. */
+		public boolean isPublisher() {
+			return this == MONO || this == FLUX || this == SUSPEND;
+		}
+
+	}
+
 }

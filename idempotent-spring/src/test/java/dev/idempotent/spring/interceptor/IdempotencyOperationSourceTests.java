@@ -138,6 +138,9 @@ class IdempotencyOperationSourceTests {
 	@Test
 	void aFluxOfAPlainMethodStoresItsElementsAsAListReadBackWithTheirType() {
 		IdempotencyOperation operation = operation("streamed");
+		assertThat(operation.returns()).isEqualTo(IdempotencyOperation.Returns.FLUX);
+		assertThat(operation("single").returns()).isEqualTo(IdempotencyOperation.Returns.MONO);
+		assertThat(operation("later").returns()).isEqualTo(IdempotencyOperation.Returns.FUTURE);
 		List<Parcel> parcels = List.of(new Parcel("p-1"), new Parcel("p-2"));
 		String stored = operation.codec().encode(Outcome.returned(parcels));
 		assertThat(stored).doesNotContain("Flux");
