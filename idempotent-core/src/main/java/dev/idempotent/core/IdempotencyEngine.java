@@ -746,6 +746,9 @@ public final class IdempotencyEngine {
 					+ "answered too late [operation={}, key={}]", active.call.operation(), active.key);
 			return true;
 		}
+		// The renewer tells a lapse when it sees one, but it may have sat in a renewal Redis never answered
+		// until the call ended: the lapse is told here then, once.
+		active.lose("the store no longer held its claim when its outcome was to be stored");
 		logger.error("Idempotent call completed but its claim had already lapsed, so its outcome was not "
 				+ "stored; a retry may run again [operation={}, key={}, storageKey={}]", active.call.operation(),
 				active.key, active.storageKey);
