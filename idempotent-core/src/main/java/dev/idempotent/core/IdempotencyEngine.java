@@ -211,7 +211,9 @@ public final class IdempotencyEngine {
 	 * What is refused before the method runs is thrown at once, as by {@link #execute}; so is what the
 	 * method itself throws rather than returning a future. Completion does not wait for a caller's
 	 * transaction, and a failed completion is retried only by the {@link LeaseRenewer}, so the thread
-	 * that completes the future is held for one store call at most.
+	 * that completes the future is held for one store call at most; with a store that
+	 * {@linkplain IdempotencyStore#writesWithoutBlocking() writes without blocking} it is not held at all,
+	 * and the future handed back completes where the store's answer arrives.
 	 * @return the future for the caller: a fresh one, or an already completed replay of the first call's
 	 * outcome ({@link Execution#replayed()}); never a {@linkplain Execution#failure() failure}
 	 * @throws IdempotencyException as {@link #execute} does, before the method runs
@@ -226,8 +228,11 @@ public final class IdempotencyEngine {
 	 * Runs a method that returns a future, as {@link #executeAsync(IdempotencyCall, OutcomeCodec, Invocation)}
 	 * does, but completes or releases its claim on the given executor rather than on the thread that
 	 * completes the method's future: a reactive caller whose future completes on an event loop keeps
-	 * the store's blocking call off it. The future handed back completes on that executor too.
-	 * @param completions runs the store call that ends the claim once the method's future completed
+	 * the store's blocking call off it. The future handed back completes on that executor too. A store
+	 * that {@linkplain IdempotencyStore#writesWithoutBlocking() writes without blocking} needs no such
+	 * thread: the executor is then not used.
+	 * @param completions runs the store call that ends the claim once the method's future completed, with
+	 * a store that blocks
 	 */
 	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
 			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
@@ -253,27 +258,26 @@ public final class IdempotencyEngine {
 			}
 			// The method ran and handed its work on: its claim is kept past the call, until the future completes.
 			active.pending = true;
-			stage.whenComplete((value, failure) -> executeOrRun(completions, () -> {
-				Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
-						? failure.getCause() : failure;
-				try {
-					finishFuture(active, codec, value, cause);
+			stage.whenComplete((value, failure) -> {
+				Throwable cause = unwrap(failure);
+				if (this.store.writesWithoutBlocking()) {
+					// No thread waits for the store: the answer goes on where the store's reply arrives.
+					finishFutureWithoutBlocking(active, codec, value, cause)
+						.whenComplete((stored, ignored) -> answer(answer, value, cause));
+					return;
 				}
-				catch (RuntimeException ex) {
-					logger.error("Could not complete the claim of an idempotent call whose future completed; it lapses "
-							+ "with its lease [operation={}, key={}, storageKey={}]", active.call.operation(),
-							active.key, active.storageKey, ex);
-					notifyCompletionFailed(active.call);
-				}
-				finally {
-					if (cause != null) {
-						answer.completeExceptionally(cause);
+				executeOrRun(completions, () -> {
+					try {
+						finishFuture(active, codec, value, cause);
 					}
-					else {
-						answer.complete(value);
+					catch (RuntimeException ex) {
+						completionFailed(active, ex);
 					}
-				}
-			}));
+					finally {
+						answer(answer, value, cause);
+					}
+				});
+			});
 			return null;
 		});
 		if (!active.pending) {
@@ -281,6 +285,26 @@ public final class IdempotencyEngine {
 			return new Execution<>(null, null, false);
 		}
 		return Execution.fresh(answer);
+	}
+
+	private static @Nullable Throwable unwrap(@Nullable Throwable failure) {
+		return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause() : failure;
+	}
+
+	private static <T> void answer(CompletableFuture<T> answer, @Nullable T value, @Nullable Throwable failure) {
+		if (failure != null) {
+			answer.completeExceptionally(failure);
+		}
+		else {
+			answer.complete(value);
+		}
+	}
+
+	private void completionFailed(ActiveCall active, Throwable ex) {
+		logger.error("Could not complete the claim of an idempotent call whose future completed; it lapses with its "
+				+ "lease [operation={}, key={}, storageKey={}]", active.call.operation(), active.key, active.storageKey,
+				ex);
+		notifyCompletionFailed(active.call);
 	}
 
 	// An executor that refuses the completion (shut down, saturated) must not leave the caller's future hanging.
@@ -296,26 +320,56 @@ public final class IdempotencyEngine {
 	// The claim of a method's future, once it completed: no transaction to wait for, no retries here.
 	private <T> void finishFuture(ActiveCall active, OutcomeCodec<T> codec, @Nullable T value,
 			@Nullable Throwable failure) {
-		boolean stored;
-		if (active.releaseRequested) {
-			stored = finish(active, codec, Ending.RELEASE, Outcome.returned(value), false);
+		Ended<T> ended = ended(active, value, failure);
+		if (!finish(active, codec, ended.ending(), ended.outcome(), false)) {
+			notifyCompletionFailed(active.call);
 		}
-		else if (failure instanceof CancellationException) {
+	}
+
+	// As finishFuture, with a store that writes without blocking: completes once the store answered.
+	private <T> CompletionStage<Boolean> finishFutureWithoutBlocking(ActiveCall active, OutcomeCodec<T> codec,
+			@Nullable T value, @Nullable Throwable failure) {
+		CompletionStage<Boolean> finished;
+		try {
+			Ended<T> ended = ended(active, value, failure);
+			finished = finishWithoutBlocking(active, codec, ended.ending(), ended.outcome());
+		}
+		catch (RuntimeException ex) {
+			active.end(this.leaseRenewer);
+			completionFailed(active, ex);
+			return CompletableFuture.completedFuture(false);
+		}
+		return finished.handle((stored, ex) -> {
+			if (ex != null) {
+				completionFailed(active, unwrap(ex));
+				return false;
+			}
+			if (!stored) {
+				notifyCompletionFailed(active.call);
+			}
+			return stored;
+		});
+	}
+
+	// How the claim of a method's future ends, once the future completed.
+	private static <T> Ended<T> ended(ActiveCall active, @Nullable T value, @Nullable Throwable failure) {
+		if (active.releaseRequested) {
+			return new Ended<>(Ending.RELEASE, Outcome.returned(value));
+		}
+		if (failure instanceof CancellationException) {
 			logger.warn("The future of an idempotent call was cancelled; the work may have run, so the call is completed "
 					+ "without its outcome: a duplicate is refused, never run again [operation={}, key={}]",
 					active.call.operation(), active.key);
-			stored = finish(active, codec, Ending.COMPLETE, Outcome.unavailable("the future was cancelled"), false);
+			return new Ended<>(Ending.COMPLETE, Outcome.unavailable("the future was cancelled"));
 		}
-		else if (failure != null) {
+		if (failure != null) {
 			boolean kept = active.call.policy().exceptions().keeps(failure);
-			stored = finish(active, codec, kept ? Ending.KEEP_FAILURE : Ending.RELEASE, Outcome.thrown(failure), false);
+			return new Ended<>(kept ? Ending.KEEP_FAILURE : Ending.RELEASE, Outcome.thrown(failure));
 		}
-		else {
-			stored = finish(active, codec, Ending.COMPLETE, Outcome.returned(value), false);
-		}
-		if (!stored) {
-			notifyCompletionFailed(active.call);
-		}
+		return new Ended<>(Ending.COMPLETE, Outcome.returned(value));
+	}
+
+	private record Ended<T>(Ending ending, Outcome<T> outcome) {
 	}
 
 	// Validates the key and claims it: the duplicate's answer, or the call that now holds the claim.
@@ -672,6 +726,89 @@ public final class IdempotencyEngine {
 			if (active.completion == null) {
 				active.end(this.leaseRenewer);
 			}
+		}
+	}
+
+	/**
+	 * Like {@link #finish} without mayWait, with a store that writes without blocking: no thread waits for
+	 * the store's answer. A first write that fails is retried in the background, as {@link #completeWhileHeld}
+	 * retries it: the later attempts then run on the lease renewer's threads, each bounded by the store's
+	 * timeout.
+	 * @return completes with whether the claim was completed or released as the ending says (or is being
+	 * completed in the background); never fails
+	 */
+	private <T> CompletionStage<Boolean> finishWithoutBlocking(ActiveCall active, OutcomeCodec<T> codec, Ending ending,
+			Outcome<T> outcome) {
+		active.finishing = true;
+		if (ending == Ending.RELEASE) {
+			if (active.released) {
+				active.end(this.leaseRenewer);
+				return CompletableFuture.completedFuture(true);
+			}
+			return releaseWithoutBlocking(active).handle((released, failure) -> {
+				if (failure != null) {
+					logger.warn("Could not release the idempotency claim; the key is blocked until its lease expires "
+							+ "[operation={}, key={}, storageKey={}]", active.call.operation(), active.key,
+							active.storageKey, unwrap(failure));
+				}
+				else {
+					active.released = released;
+				}
+				active.end(this.leaseRenewer);
+				return true;
+			});
+		}
+		IdempotencyCall call = active.call;
+		long giveUpAt = System.nanoTime() + active.leaseNanos;
+		CompletionStage<Boolean> write;
+		String stored;
+		boolean retry;
+		try {
+			stored = this.outcomes.encode(call, active.key, active.storageKey, codec, outcome);
+			retry = !joinsTransaction(active);
+			write = (ending == Ending.KEEP_FAILURE)
+					? this.store.completeFailureAsync(active.storageKey, active.owner, stored, call.policy().retention())
+					: this.store.completeAsync(active.storageKey, active.owner, stored, call.policy().retention());
+		}
+		catch (RuntimeException ex) {
+			active.end(this.leaseRenewer);
+			throw ex;
+		}
+		return write.handle((completed, failure) -> {
+			if (failure == null) {
+				try {
+					return stored(active, () -> completed, 1);
+				}
+				finally {
+					active.end(this.leaseRenewer);
+				}
+			}
+			Throwable cause = unwrap(failure);
+			long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_COMPLETION_RETRY_MILLIS);
+			if (retry && this.leaseRenewer != null && active.renewed && !givesUp(active, next, giveUpAt)) {
+				logger.warn("Could not store the outcome of an idempotent call; retrying in the background while its "
+						+ "lease holds [operation={}, key={}, storageKey={}]: {}", call.operation(), active.key,
+						active.storageKey, String.valueOf(cause));
+				active.completion = new PendingCompletion(() -> (ending == Ending.KEEP_FAILURE)
+						? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
+						: this.store.complete(active.storageKey, active.owner, stored, call.policy().retention()),
+						giveUpAt, next, Math.min(FIRST_COMPLETION_RETRY_MILLIS * 2, LAST_COMPLETION_RETRY_MILLIS));
+				return true;
+			}
+			logGaveUp(active, 1, (cause instanceof Exception exception) ? exception : new IllegalStateException(cause));
+			active.end(this.leaseRenewer);
+			return false;
+		});
+	}
+
+	private CompletionStage<Boolean> releaseWithoutBlocking(ActiveCall active) {
+		try {
+			return active.call.policy().tokenRequired()
+					? this.store.releaseTokenClaimAsync(active.storageKey, active.owner, this.tokens.ttl())
+					: this.store.releaseAsync(active.storageKey, active.owner);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
 		}
 	}
 
@@ -1181,29 +1318,64 @@ public final class IdempotencyEngine {
 		}
 
 		private void renew() {
+			IdempotencyStore store = IdempotencyEngine.this.store;
 			long sent = System.nanoTime();
+			if (store.writesWithoutBlocking()) {
+				// The worker sends the renewal and is free again; the answer is read where it arrives.
+				CompletionStage<Boolean> answer;
+				try {
+					answer = store.extendAsync(this.storageKey, this.owner, this.call.policy().lease());
+				}
+				catch (RuntimeException ex) {
+					renewalFailed(ex);
+					this.renewing.set(false);
+					return;
+				}
+				answer.whenComplete((extended, failure) -> {
+					try {
+						if (failure != null) {
+							renewalFailed(unwrap(failure));
+						}
+						else {
+							renewed(extended, sent);
+						}
+					}
+					finally {
+						this.renewing.set(false);
+					}
+				});
+				return;
+			}
 			try {
-				if (IdempotencyEngine.this.store.extend(this.storageKey, this.owner, this.call.policy().lease())) {
-					this.heldUntil = sent + this.leaseNanos;
-					this.nextRenewal = sent + this.leaseNanos / 3;
-					this.renewalFailed = false;
-				}
-				else if (!this.finishing && !this.ended) {
-					lose("a renewal found it gone: its lease had lapsed, or the key was deleted");
-				}
+				renewed(store.extend(this.storageKey, this.owner, this.call.policy().lease()), sent);
 			}
 			catch (RuntimeException ex) {
-				// Try again soon: the next renewal may get through before the lease lapses.
-				this.nextRenewal = System.nanoTime() + Math.min(this.leaseNanos / 6, RENEWAL_RETRY_NANOS);
-				if (!this.renewalFailed) {
-					this.renewalFailed = true;
-					logger.warn("Could not renew the lease of a running idempotent call; retrying "
-							+ "[operation={}, key={}, storageKey={}]: {}", this.call.operation(), this.key,
-							this.storageKey, ex.toString());
-				}
+				renewalFailed(ex);
 			}
 			finally {
 				this.renewing.set(false);
+			}
+		}
+
+		private void renewed(boolean extended, long sentNanos) {
+			if (extended) {
+				this.heldUntil = sentNanos + this.leaseNanos;
+				this.nextRenewal = sentNanos + this.leaseNanos / 3;
+				this.renewalFailed = false;
+			}
+			else if (!this.finishing && !this.ended) {
+				lose("a renewal found it gone: its lease had lapsed, or the key was deleted");
+			}
+		}
+
+		// Try again soon: the next renewal may get through before the lease lapses.
+		private void renewalFailed(@Nullable Throwable ex) {
+			this.nextRenewal = System.nanoTime() + Math.min(this.leaseNanos / 6, RENEWAL_RETRY_NANOS);
+			if (!this.renewalFailed) {
+				this.renewalFailed = true;
+				logger.warn("Could not renew the lease of a running idempotent call; retrying "
+						+ "[operation={}, key={}, storageKey={}]: {}", this.call.operation(), this.key,
+						this.storageKey, String.valueOf(ex));
 			}
 		}
 

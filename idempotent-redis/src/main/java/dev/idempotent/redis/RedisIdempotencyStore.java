@@ -237,12 +237,73 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		}
 		String[] args = { RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis()),
 				millis(lease, "lease") };
+		return runAsync(script, key, args)
+			.thenApply((holder) -> RedisRecordFormat.claimResult(key, (List<?>) holder, this.clock.instant()));
+	}
+
+	/**
+	 * As {@link #claimsWithoutBlocking()}: with Lettuce, unless writes wait for replicas. Each write is
+	 * then one asynchronous script call, bounded by the command timeout.
+	 */
+	@Override
+	public boolean writesWithoutBlocking() {
+		return claimsWithoutBlocking();
+	}
+
+	/** As {@link #complete}: out of memory, the claim is completed without its outcome. */
+	@Override
+	public CompletionStage<Boolean> completeAsync(String key, String owner, String outcome, Duration retention) {
+		String retentionMillis = millis(retention, "retention");
+		String checkedOwner = RedisRecordFormat.checkOwner(owner);
+		return runAsync(RedisScripts.COMPLETE, key, checkedOwner, outcome, retentionMillis)
+			.thenApply(RedisIdempotencyStore::isOne)
+			.exceptionallyCompose((failure) -> {
+				String outOfMemory = outOfMemory(failure);
+				if (outOfMemory == null) {
+					return CompletableFuture.failedFuture(LettuceCalls.unwrap(failure));
+				}
+				return runAsync(RedisScripts.COMPLETE_WITHOUT_OUTCOME, key, checkedOwner, retentionMillis)
+					.thenApply((reply) -> {
+						boolean completed = isOne(reply);
+						if (completed) {
+							logger.warn("Redis is out of memory, so an idempotent call was completed without its "
+									+ "outcome: its duplicates are refused (409 replay-unavailable), never run again "
+									+ "[storageKey={}]: {}", key, outOfMemory);
+						}
+						return completed;
+					});
+			});
+	}
+
+	@Override
+	public CompletionStage<Boolean> releaseAsync(String key, String owner) {
+		return runAsync(RedisScripts.RELEASE, key, RedisRecordFormat.checkOwner(owner))
+			.thenApply(RedisIdempotencyStore::isOne);
+	}
+
+	@Override
+	public CompletionStage<Boolean> releaseTokenClaimAsync(String key, String owner, Duration ttl) {
+		return runAsync(RedisScripts.RELEASE_TOKEN, key, RedisRecordFormat.checkOwner(owner), millis(ttl, "ttl"))
+			.thenApply(RedisIdempotencyStore::isOne);
+	}
+
+	@Override
+	public CompletionStage<Boolean> extendAsync(String key, String owner, Duration lease) {
+		return runAsync(RedisScripts.EXTEND, key, RedisRecordFormat.checkOwner(owner), millis(lease, "lease"))
+			.thenApply(RedisIdempotencyStore::isOne);
+	}
+
+	// Runs a script on one key without waiting for Redis: only with Lettuce, bounded by the command timeout.
+	private CompletableFuture<@Nullable Object> runAsync(RedisScript<?> script, String key, String... args) {
+		if (!writesWithoutBlocking()) {
+			throw new UnsupportedOperationException("The Redis store writes without blocking only with Lettuce "
+					+ "and without waiting for replicas");
+		}
 		long timeout = this.commandTimeout.toMillis();
 		CompletableFuture<@Nullable Object> reply = this.redis.execute(
 				(RedisCallback<CompletableFuture<@Nullable Object>>) (connection) -> LettuceCalls.evalAsync(connection,
 						script, key, args, timeout));
-		return Objects.requireNonNull(reply, "reply")
-			.thenApply((holder) -> RedisRecordFormat.claimResult(key, (List<?>) holder, this.clock.instant()));
+		return Objects.requireNonNull(reply, "reply");
 	}
 
 	@SuppressWarnings("rawtypes")
@@ -405,8 +466,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				: Optional.ofNullable(RedisRecordFormat.record(key, reply, this.clock.instant()));
 	}
 
-	private static boolean isOne(@Nullable Long result) {
-		return result != null && result == 1L;
+	private static boolean isOne(@Nullable Object result) {
+		return result instanceof Long number && number == 1L;
 	}
 
 
@@ -473,7 +534,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			});
 		}
 
-		private static Throwable unwrap(Throwable failure) {
+		static Throwable unwrap(Throwable failure) {
 			return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause() : failure;
 		}
 

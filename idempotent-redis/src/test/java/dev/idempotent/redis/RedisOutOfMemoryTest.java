@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.core.DuplicatePolicy;
@@ -73,6 +75,15 @@ class RedisOutOfMemoryTest {
 
 	@Test
 	void aCallWhoseOutcomeFindsRedisFullIsCompletedWithoutItAndNeverRunsAgain() throws Throwable {
+		outcomeFindsRedisFull(false);
+	}
+
+	@Test
+	void aFutureWhoseOutcomeFindsRedisFullIsCompletedWithoutItWithoutBlocking() throws Throwable {
+		outcomeFindsRedisFull(true);
+	}
+
+	private void outcomeFindsRedisFull(boolean future) throws Throwable {
 		RedisProcesses.Standalone redis = own(new RedisProcesses.Standalone("--maxmemory", "4mb",
 				"--maxmemory-policy", "noeviction"));
 		LettuceConnectionFactory connection = connect(redis.port());
@@ -84,7 +95,7 @@ class RedisOutOfMemoryTest {
 		AtomicInteger executions = new AtomicInteger();
 		IdempotencyCall call = call("order-1");
 
-		String result = engine.execute(call, TEXT, () -> {
+		IdempotencyEngine.Invocation<String> method = () -> {
 			executions.incrementAndGet();
 			// While the call runs, Redis fills past its limit: the limit is lowered below what it holds.
 			long used = Long.parseLong(template
@@ -95,7 +106,12 @@ class RedisOutOfMemoryTest {
 				return null;
 			});
 			return "x".repeat(10_000);
-		}).value();
+		};
+		String result = future
+				? engine.executeAsync(call, TEXT, () -> CompletableFuture.completedFuture(method.invoke()))
+					.value()
+					.get(30, TimeUnit.SECONDS)
+				: engine.execute(call, TEXT, method).value();
 		assertThat(result).hasSize(10_000);
 
 		assertThatExceptionOfType(ReplayUnavailableException.class)

@@ -17,8 +17,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.idempotent.core.IdempotencyStorageUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
@@ -103,6 +106,22 @@ class IdempotentReactiveMethodTests {
 		opener.join();
 		assertThat(receipts).hasSize(32).containsOnly(new Receipt(key, 3));
 		assertThat(this.payments.executions(key)).isEqualTo(1);
+	}
+
+	@Test
+	void onRedisTheValueIsStoredWithNoThreadWaitingForRedis() throws Exception {
+		String key = newKey();
+		AtomicReference<String> handedOnAt = new AtomicReference<>();
+		CompletableFuture<Receipt> received = this.payments.pay(key, 7)
+			.doOnNext((receipt) -> handedOnAt.set(Thread.currentThread().getName()))
+			.toFuture();
+		Poll.until("the call runs", () -> this.payments.executions(key) == 1);
+		this.payments.open(key);
+		assertThat(received.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new Receipt(key, 7));
+		assertThat(isCompleted("pay", key)).as("handed on once stored").isTrue();
+		// Handed on where Redis's answer to the write arrived (or here, if it was there first), never from a
+		// thread that waited for it.
+		assertThat(handedOnAt.get()).doesNotStartWith("idempotent-completion").doesNotStartWith("boundedElastic");
 	}
 
 	@Test

@@ -20,8 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -32,6 +36,7 @@ import dev.idempotent.core.store.RecordState;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -189,6 +194,66 @@ public abstract class IdempotencyStoreContractTest {
 			assertExpiresAround(record, before.plus(LONG_LEASE));
 		});
 		assertThat(store().tryClaim(extended, "owner-3", null, LONG_LEASE).isAcquired()).isFalse();
+	}
+
+	@Test
+	void writesWithoutBlockingAnswerAsTheBlockingOnesDo() {
+		String completed = key("completed");
+		String released = key("released");
+		String token = key("token");
+		if (!store().writesWithoutBlocking()) {
+			assertThatExceptionOfType(UnsupportedOperationException.class)
+				.as("a store that does not write without blocking says so when asked to")
+				.isThrownBy(() -> store().completeAsync(completed, "owner-1", "x", RETENTION));
+			return;
+		}
+		store().tryClaim(completed, "owner-1", null, shortLease());
+		Instant before = clock().instant();
+		assertThat(answer(store().extendAsync(completed, "intruder", LONG_LEASE))).isFalse();
+		assertThat(answer(store().completeAsync(completed, "intruder", "x", RETENTION))).isFalse();
+		assertThat(answer(store().releaseAsync(completed, "intruder"))).isFalse();
+		assertThat(answer(store().extendAsync(completed, "owner-1", LONG_LEASE))).isTrue();
+		assertThat(store().find(completed)).hasValueSatisfying((record) -> {
+			assertThat(record.state()).isEqualTo(RecordState.IN_PROGRESS);
+			assertExpiresAround(record, before.plus(LONG_LEASE));
+		});
+		assertThat(answer(store().completeAsync(completed, "owner-1", "first", RETENTION))).isTrue();
+		assertThat(answer(store().completeFailureAsync(completed, "owner-1", "second", RETENTION))).isFalse();
+		assertThat(answer(store().releaseAsync(completed, "owner-1"))).isFalse();
+		assertThat(answer(store().extendAsync(completed, "owner-1", LONG_LEASE))).isFalse();
+		assertThat(store().find(completed)).hasValueSatisfying((record) -> {
+			assertThat(record.state()).isEqualTo(RecordState.COMPLETED);
+			assertThat(record.outcome()).isEqualTo("first");
+			assertExpiresAround(record, before.plus(RETENTION));
+		});
+
+		store().tryClaim(released, "owner-1", null, LONG_LEASE);
+		assertThat(answer(store().releaseAsync(released, "owner-1"))).isTrue();
+		assertThat(store().tryClaim(released, "owner-2", null, LONG_LEASE).isAcquired()).as("a released key is free")
+			.isTrue();
+		assertThat(answer(store().completeFailureAsync(released, "owner-2", "failed", RETENTION))).isTrue();
+		assertThat(store().find(released)).hasValueSatisfying((record) -> assertThat(record.outcome()).isEqualTo("failed"));
+
+		store().issueToken(token, LONG_LEASE);
+		store().tryClaimToken(token, "owner-1", null, LONG_LEASE);
+		assertThat(answer(store().releaseTokenClaimAsync(token, "intruder", LONG_LEASE))).isFalse();
+		assertThat(answer(store().releaseTokenClaimAsync(token, "owner-1", LONG_LEASE))).isTrue();
+		assertThat(store().tryClaimToken(token, "owner-2", null, LONG_LEASE).isAcquired())
+			.as("a live token again")
+			.isTrue();
+	}
+
+	private static boolean answer(CompletionStage<Boolean> answer) {
+		try {
+			return answer.toCompletableFuture().get(30, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new IllegalStateException("The store did not answer", ex);
+		}
 	}
 
 	@Test

@@ -158,6 +158,56 @@ public interface IdempotencyStore {
 		throw new UnsupportedOperationException(getClass().getName() + " does not claim without blocking");
 	}
 
+	/**
+	 * Whether the writes that end or renew a claim ({@link #completeAsync}, {@link #completeFailureAsync},
+	 * {@link #releaseAsync}, {@link #releaseTokenClaimAsync} and {@link #extendAsync}) run without blocking
+	 * the calling thread: the engine then stores the outcome of a call that returned a future, and renews
+	 * leases, without holding a thread while the store answers. By default no: those calls block a thread
+	 * of the library's own, never the caller's event loop.
+	 */
+	default boolean writesWithoutBlocking() {
+		return false;
+	}
+
+	/**
+	 * {@link #complete}, without blocking the calling thread: the answer completes on a thread of the
+	 * store's, or fails as {@link #complete} would throw, within the store's own timeout. Supported only
+	 * when {@link #writesWithoutBlocking()} says so.
+	 */
+	default CompletionStage<Boolean> completeAsync(String key, String owner, String outcome, Duration retention) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not write without blocking");
+	}
+
+	/**
+	 * {@link #completeFailure}, without blocking the calling thread, as {@link #completeAsync}; the default
+	 * is {@link #completeAsync}.
+	 */
+	default CompletionStage<Boolean> completeFailureAsync(String key, String owner, String outcome,
+			Duration retention) {
+		return completeAsync(key, owner, outcome, retention);
+	}
+
+	/**
+	 * {@link #release}, without blocking the calling thread, as {@link #completeAsync}.
+	 */
+	default CompletionStage<Boolean> releaseAsync(String key, String owner) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not write without blocking");
+	}
+
+	/**
+	 * {@link #releaseTokenClaim}, without blocking the calling thread, as {@link #completeAsync}.
+	 */
+	default CompletionStage<Boolean> releaseTokenClaimAsync(String key, String owner, Duration ttl) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not write without blocking");
+	}
+
+	/**
+	 * {@link #extend}, without blocking the calling thread, as {@link #completeAsync}.
+	 */
+	default CompletionStage<Boolean> extendAsync(String key, String owner, Duration lease) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not write without blocking");
+	}
+
 	private UnsupportedOperationException unsupported() {
 		return new UnsupportedOperationException(getClass().getName() + " does not support one-time tokens: "
 				+ "implement issueToken, tryClaimToken and releaseTokenClaim of IdempotencyStore to use "

@@ -47,8 +47,10 @@ import org.springframework.core.ResolvableType;
  * and the engine claims the key asynchronously, then subscribes to the method's publisher, or answers
  * the duplicate, where the store's answer arrives; with any other store it starts on a bounded elastic
  * thread, where the claim may block. The method's value, a {@code Flux}'s elements collected in a
- * list, is stored once its publisher completes, on a thread of the library's own, and then handed to
- * the subscriber; a duplicate gets the same value back, a {@code Flux} element for element.
+ * list, is stored once its publisher completes, and then handed to the subscriber: with a store that
+ * writes without blocking (Redis through Lettuce) no thread waits for that write, and the value goes
+ * on where the store's answer arrives; with any other store the write runs on a thread of the
+ * library's own. A duplicate gets the same value back, a {@code Flux} element for element.
  * <p>
  * Cancellation: a subscriber that cancels before the call started claims nothing and runs nothing.
  * Once the key is claimed the method's publisher runs to its end whatever the subscriber does, and its
@@ -126,7 +128,7 @@ final class ReactiveReturnType {
 	// Loaded only for a method that returns a publisher, so only with Reactor on the class path.
 	private static final class Reactor {
 
-		// A completion is a store call: it must not run on the thread (an event loop, say) that completed
+		// A blocking store's completion must not run on the thread (an event loop, say) that completed
 		// the method's publisher. Nor on the bounded elastic threads that calls start on: duplicates waiting
 		// there for this very completion (awaitCompletion) could hold every one of them. Its threads are
 		// daemons, and lapse when idle for a minute.

@@ -131,6 +131,42 @@ public class ObservedIdempotencyStore implements IdempotencyStore {
 	}
 
 	@Override
+	public boolean writesWithoutBlocking() {
+		return this.delegate.writesWithoutBlocking();
+	}
+
+	@Override
+	public CompletionStage<Boolean> completeAsync(String key, String owner, String outcome, Duration retention) {
+		return observeAsync("complete", () -> this.delegate.completeAsync(key, owner, outcome, retention),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public CompletionStage<Boolean> completeFailureAsync(String key, String owner, String outcome,
+			Duration retention) {
+		return observeAsync("complete_failure",
+				() -> this.delegate.completeFailureAsync(key, owner, outcome, retention),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public CompletionStage<Boolean> releaseAsync(String key, String owner) {
+		return observeAsync("release", () -> this.delegate.releaseAsync(key, owner), ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public CompletionStage<Boolean> releaseTokenClaimAsync(String key, String owner, Duration ttl) {
+		return observeAsync("release_token_claim", () -> this.delegate.releaseTokenClaimAsync(key, owner, ttl),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
+	public CompletionStage<Boolean> extendAsync(String key, String owner, Duration lease) {
+		return observeAsync("extend", () -> this.delegate.extendAsync(key, owner, lease),
+				ObservedIdempotencyStore::owned);
+	}
+
+	@Override
 	public boolean delete(String key) {
 		return observe("delete", () -> this.delegate.delete(key), (deleted) -> deleted ? "found" : "absent");
 	}
