@@ -24,8 +24,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.NotEmpty;
-import jakarta.validation.constraints.Size;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,9 +62,9 @@ class OrderController {
 
 	@PostMapping("/orders/batch")
 	@Idempotent(name = "order-batches")
-	ResponseEntity<List<Order>> createAll(
-			@RequestBody @NotEmpty @Size(max = 100) List<@Valid CreateOrderRequest> requests, Principal principal) {
-		List<Order> orders = requests.stream()
+	ResponseEntity<List<Order>> createAll(@Valid @RequestBody OrderBatchRequest batch, Principal principal) {
+		List<Order> orders = batch.items()
+			.stream()
 			.map((request) -> new Order(UUID.randomUUID().toString(), request.sku(), request.quantity(),
 					principal.getName()))
 			.toList();

@@ -25,8 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.idempotent.core.DuplicatePolicy;
 import dev.idempotent.spring.Idempotent;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.NotEmpty;
-import jakarta.validation.constraints.Size;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -60,10 +58,9 @@ class OrderController {
 	@PostMapping("/orders/batch")
 	@ResponseStatus(HttpStatus.CREATED)
 	@Idempotent(name = "order-batches")
-	Flux<Order> createAll(@RequestBody @NotEmpty @Size(max = 100) List<@Valid CreateOrderRequest> requests,
-			Principal principal) {
+	Flux<Order> createAll(@Valid @RequestBody OrderBatchRequest batch, Principal principal) {
 		// A replay answers the same orders, one element for each, in the same order.
-		return Flux.fromIterable(requests).map((request) -> place(request, principal.getName()));
+		return Flux.fromIterable(batch.items()).map((request) -> place(request, principal.getName()));
 	}
 
 	@GetMapping("/orders")

@@ -14,6 +14,7 @@
 package dev.idempotent.test.servers.example;
 
 import java.net.http.HttpResponse;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * directly, past the proxy, to see what was stored. What a service must offer: the demo users
  * {@code alice} and {@code bob}; {@code POST /orders} ({@code @Idempotent(name = "orders")}, key in the
  * header, replayed), its body {@code {sku, quantity 1..1000, processingMillis}}; {@code GET /orders};
- * {@code POST /orders/batch} ({@code @Idempotent(name = "order-batches")}), a JSON array of orders;
- * {@code POST /payments} ({@code key = "#request.paymentId"}, scoped by the {@code X-Tenant} header,
+ * {@code POST /orders/batch} ({@code @Idempotent(name = "order-batches")}), its body
+ * {@code {"items": [order, ...]}} or the bare array; {@code POST /payments} ({@code key = "#request.paymentId"}, scoped by the {@code X-Tenant} header,
  * duplicates rejected) and {@code GET /payments}.
  * <p>
  * One subclass per test JVM: the proxy is shared by the class and closed after it.
@@ -277,9 +278,11 @@ public abstract class ExampleServiceContractTest {
 		assertThat(invalid.statusCode()).isEqualTo(400);
 		assertThat(redis().hasKey(storageKey("order-batches", "alice", key))).isFalse();
 
-		String batch = "[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":3}]";
-		HttpResponse<String> first = this.http.post("alice", "/orders/batch", key, batch);
-		HttpResponse<String> retry = this.http.post("alice", "/orders/batch", key, batch);
+		String items = "[{\"sku\":\"pen\",\"quantity\":1},{\"sku\":\"ink\",\"quantity\":3}]";
+		HttpResponse<String> first = this.http.post("alice", "/orders/batch", key, "{\"items\":" + items + "}");
+		HttpResponse<String> retry = this.http.post("alice", "/orders/batch", key, "{\"items\":" + items + "}");
+		// The bare array that earlier releases took is still taken.
+		HttpResponse<String> bare = this.http.post("alice", "/orders/batch", newKey(), items);
 		assertThat(first.statusCode()).isEqualTo(201);
 		assertThat(json(first)).hasSize(2);
 		assertThat(json(first).get(0).get("sku").asString()).isEqualTo("pen");
@@ -287,7 +290,20 @@ public abstract class ExampleServiceContractTest {
 		assertThat(retry.statusCode()).isEqualTo(201);
 		assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 		assertThat(json(retry)).isEqualTo(json(first));
-		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 2);
+		assertThat(bare.statusCode()).isEqualTo(201);
+		assertThat(json(bare)).hasSize(2);
+		assertThat(this.http.count("alice", "/orders")).isEqualTo(before + 4);
+	}
+
+	@Test
+	void anEmptyOrOversizedBatchIs400AndStoresNothing() {
+		String key = newKey();
+		String order = "{\"sku\":\"pen\",\"quantity\":1}";
+		String oversized = "{\"items\":[" + String.join(",", Collections.nCopies(101, order)) + "]}";
+		for (String body : List.of("{\"items\":[]}", "[]", "{}", oversized)) {
+			assertThat(this.http.post("alice", "/orders/batch", key, body).statusCode()).as(body).isEqualTo(400);
+		}
+		assertThat(redis().hasKey(storageKey("order-batches", "alice", key))).isFalse();
 	}
 
 	@Test
