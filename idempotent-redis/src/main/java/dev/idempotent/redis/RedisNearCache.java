@@ -382,6 +382,12 @@ public final class RedisNearCache implements AutoCloseable {
 		});
 	}
 
+	// The tracking connection once opened, else null. Holds the lock.
+	private @Nullable StatefulRedisConnection<String, String> tracker() {
+		CompletableFuture<StatefulRedisConnection<String, String>> opened = this.connection;
+		return (opened != null && !opened.isCompletedExceptionally()) ? opened.getNow(null) : null;
+	}
+
 	// Turns tracking on for this connection's current generation. Holds the lock.
 	private void track(StatefulRedisConnection<String, String> opened) {
 		long current = this.generation;
@@ -447,6 +453,10 @@ public final class RedisNearCache implements AutoCloseable {
 		@Override
 		public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
 			synchronized (RedisNearCache.this.lock) {
+				// Other connections of the client come and go: the ones that ask Sentinel for the master.
+				if (handler != tracker()) {
+					return;
+				}
 				RedisNearCache.this.tracking = false;
 				RedisNearCache.this.generation++;
 				RedisNearCache.this.slots.clear();
@@ -459,10 +469,9 @@ public final class RedisNearCache implements AutoCloseable {
 		@Override
 		public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
 			synchronized (RedisNearCache.this.lock) {
-				CompletableFuture<StatefulRedisConnection<String, String>> opened = RedisNearCache.this.connection;
-				StatefulRedisConnection<String, String> tracker = (opened != null) ? opened.getNow(null) : null;
+				StatefulRedisConnection<String, String> tracker = tracker();
 				// The first connection tracks once it is opened; a reconnected one, here.
-				if (tracker == handler && !RedisNearCache.this.closed) {
+				if (tracker != null && tracker == handler && !RedisNearCache.this.closed) {
 					track(tracker);
 				}
 			}
