@@ -84,7 +84,8 @@ import org.springframework.util.ClassUtils;
  * replica would be.
  * <p>
  * Not supported on Redis Cluster, nor with Jedis, nor on a Unix socket: the constructor refuses them
- * with an {@link IllegalStateException}. Credentials are the factory's user name and password; a
+ * with an {@link IllegalStateException}; nor on a static master/replica setup, which the cache would
+ * not recognise. Credentials are the factory's user name and password; a
  * credentials provider configured on the Lettuce client is not used. Close the cache when done: it
  * closes its connection.
  */
@@ -128,6 +129,7 @@ public final class RedisNearCache implements AutoCloseable {
 	// Completes once the connection tracks in the current generation; for tests. Guarded by lock.
 	private CompletableFuture<Void> tracked = new CompletableFuture<>();
 
+	// Whether close() was called. Guarded by lock.
 	private boolean closed;
 
 	/**
@@ -170,8 +172,9 @@ public final class RedisNearCache implements AutoCloseable {
 		// Resources passed in stay the application's: shutting the client down leaves them running.
 		this.client = (resources != null) ? RedisClient.create(resources) : RedisClient.create();
 		ClientOptions options = configuration.getClientOptions().orElseGet(ClientOptions::create);
-		// RESP3, so invalidations arrive as push messages on this very connection, in order with replies.
-		this.client.setOptions(ClientOptions.copyOf(options).mutate().protocolVersion(ProtocolVersion.RESP3).build());
+		// RESP3, so invalidations arrive as push messages on this very connection, in order with replies; and
+		// reconnecting, since the cache stays off from a disconnection until its connection tracks again.
+		this.client.setOptions(options.mutate().protocolVersion(ProtocolVersion.RESP3).autoReconnect(true).build());
 		this.client.addListener(new ConnectionStates());
 		this.slots = new LinkedHashMap<>(16, 0.75f, true) {
 
