@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -227,6 +228,36 @@ class RedisNearCacheTest {
 		this.storeA.delete(key);
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.completed(key)).isNull();
+	}
+
+	@Test
+	void aReadThatAWriteOvertakesNeverLeavesAStaleRecord() throws Exception {
+		String key = completedOnA("race");
+		AtomicBoolean running = new AtomicBoolean(true);
+		Thread learner = new Thread(() -> {
+			while (running.get()) {
+				this.cacheB.learn(key);
+				this.cacheB.completed(key);
+			}
+		}, "near-cache-learner");
+		learner.start();
+		try {
+			for (int i = 0; i < 300; i++) {
+				String outcome = "{\"id\":" + i + "}";
+				redis.opsForValue()
+					.set(key, RedisRecordFormat.COMPLETED + "owner-1|fp|" + this.clock.millis() + "|" + outcome, RETENTION);
+				this.cacheB.awaitRoundTrip();
+				// Whatever the learner read before the write was invalidated; only the written record may be held.
+				IdempotencyRecord cached = this.cacheB.completed(key);
+				if (cached != null) {
+					assertThat(cached.outcome()).isEqualTo(outcome);
+				}
+			}
+		}
+		finally {
+			running.set(false);
+			learner.join();
+		}
 	}
 
 	@Test
