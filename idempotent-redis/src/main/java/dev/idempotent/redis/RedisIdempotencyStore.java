@@ -427,6 +427,20 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		return isOne(run(RedisScripts.EXTEND, key, RedisRecordFormat.checkOwner(owner), millis(lease, "lease")));
 	}
 
+	// A completed record the near-cache holds, as a claim's answer: a duplicate's, with no round trip.
+	private @Nullable ClaimResult nearCached(String key) {
+		IdempotencyRecord record = (this.nearCache != null) ? this.nearCache.completed(key) : null;
+		return (record != null) ? ClaimResult.existing(record) : null;
+	}
+
+	// Lets the near-cache learn a completed record a claim met: a retry storm on it is likely to follow.
+	private ClaimResult learned(String key, ClaimResult claim) {
+		if (this.nearCache != null && !claim.isAcquired() && !claim.isNoLiveToken() && claim.existing().isCompleted()) {
+			this.nearCache.learn(key);
+		}
+		return claim;
+	}
+
 	@Override
 	public boolean delete(String key) {
 		if (this.nearCache != null) {
@@ -446,20 +460,6 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		List<?> reply = run(RedisScripts.FIND, key);
 		return (reply == null || reply.isEmpty()) ? Optional.empty()
 				: Optional.ofNullable(RedisRecordFormat.record(key, reply, this.clock.instant()));
-	}
-
-	// A completed record the near-cache holds, as a claim's answer: a duplicate's, with no round trip.
-	private @Nullable ClaimResult nearCached(String key) {
-		IdempotencyRecord record = (this.nearCache != null) ? this.nearCache.completed(key) : null;
-		return (record != null) ? ClaimResult.existing(record) : null;
-	}
-
-	// Lets the near-cache learn a completed record a claim met: a retry storm on it is likely to follow.
-	private ClaimResult learned(String key, ClaimResult claim) {
-		if (this.nearCache != null && !claim.isAcquired() && !claim.isNoLiveToken() && claim.existing().isCompleted()) {
-			this.nearCache.learn(key);
-		}
-		return claim;
 	}
 
 	private static boolean isOne(@Nullable Long result) {
