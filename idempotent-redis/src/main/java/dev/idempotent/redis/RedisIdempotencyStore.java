@@ -113,6 +113,11 @@ import org.springframework.util.ClassUtils;
  * An acquired claim's fence is Redis's clock ({@code TIME}) in microseconds when it was claimed: one
  * clock for every instance of the application, so a later claim of a key gets a greater fence as
  * long as the Redis server's clock does not step back.
+ * <h2>Near-cache</h2>
+ * Given a {@link RedisNearCache}, a claim (token claims included) of a key whose completed record the
+ * cache holds is answered with that record without a round trip, and a claim that meets a completed
+ * record lets the cache learn it. Redis invalidates the cache when the key changes; {@link #delete}
+ * also forgets the key at once on this instance. Records in progress are never cached.
  */
 public class RedisIdempotencyStore implements IdempotencyStore {
 
@@ -136,6 +141,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	// Whether calls go through Lettuce's asynchronous API, bounded by the command timeout.
 	private final boolean lettuce;
+
+	// Completed records answered without a round trip; null when the store has no near-cache.
+	private final @Nullable RedisNearCache nearCache;
 
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory) {
 		this(connectionFactory, Clock.systemUTC());
@@ -169,6 +177,20 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	 */
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock, int minReplicasAcked,
 			Duration replicaAckTimeout, Duration commandTimeout) {
+		this(connectionFactory, clock, minReplicasAcked, replicaAckTimeout, commandTimeout, null);
+	}
+
+	/**
+	 * @param connectionFactory the Redis to use
+	 * @param clock the clock that stamps records' creation
+	 * @param minReplicasAcked how many replicas must acknowledge a claim and a completion; 0 to not wait
+	 * @param replicaAckTimeout how long to wait for those acknowledgements
+	 * @param commandTimeout the longest one call may wait for Redis's answer (see above)
+	 * @param nearCache a near-cache on the same Redis that answers a claim of a completed key without a
+	 * round trip, or {@code null} for none; the caller closes it
+	 */
+	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory, Clock clock, int minReplicasAcked,
+			Duration replicaAckTimeout, Duration commandTimeout, @Nullable RedisNearCache nearCache) {
 		if (minReplicasAcked < 0) {
 			throw new IllegalArgumentException("minReplicasAcked must not be negative, was " + minReplicasAcked);
 		}
@@ -182,19 +204,28 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		this.commandTimeout = StoreDurations.requirePositiveMillis(commandTimeout, "commandTimeout");
 		this.lettuce = ClassUtils.isPresent("io.lettuce.core.RedisClient", getClass().getClassLoader())
 				&& connectionFactory instanceof LettuceConnectionFactory;
+		this.nearCache = nearCache;
 	}
 
 	@Override
 	public ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease) {
-		return claim(RedisScripts.CLAIM, key, owner, fingerprint, lease, () -> release(key, owner));
+		ClaimResult cached = nearCached(key);
+		if (cached != null) {
+			return cached;
+		}
+		return learned(key, claim(RedisScripts.CLAIM, key, owner, fingerprint, lease, () -> release(key, owner)));
 	}
 
 	@Override
 	public ClaimResult tryClaimToken(String key, String owner, @Nullable String fingerprint, Duration lease) {
+		ClaimResult cached = nearCached(key);
+		if (cached != null) {
+			return cached;
+		}
 		// A claim the replicas did not acknowledge gives its token back; the store does not know the
 		// token's time to live, so it lives one lease, ample for the retry its 503 invites.
-		return claim(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease,
-				() -> releaseTokenClaim(key, owner, lease));
+		return learned(key, claim(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease,
+				() -> releaseTokenClaim(key, owner, lease)));
 	}
 
 	@Override
@@ -219,13 +250,22 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	@Override
 	public CompletionStage<ClaimResult> tryClaimAsync(String key, String owner, @Nullable String fingerprint,
 			Duration lease) {
-		return claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease);
+		ClaimResult cached = nearCached(key);
+		if (cached != null) {
+			return CompletableFuture.completedFuture(cached);
+		}
+		return claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease).thenApply((claim) -> learned(key, claim));
 	}
 
 	@Override
 	public CompletionStage<ClaimResult> tryClaimTokenAsync(String key, String owner, @Nullable String fingerprint,
 			Duration lease) {
-		return claimAsync(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease);
+		ClaimResult cached = nearCached(key);
+		if (cached != null) {
+			return CompletableFuture.completedFuture(cached);
+		}
+		return claimAsync(RedisScripts.CLAIM_TOKEN, key, owner, fingerprint, lease)
+			.thenApply((claim) -> learned(key, claim));
 	}
 
 	@SuppressWarnings("rawtypes")
@@ -448,8 +488,25 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		return isOne(run(RedisScripts.EXTEND, key, RedisRecordFormat.checkOwner(owner), millis(lease, "lease")));
 	}
 
+	// A completed record the near-cache holds, as a claim's answer: a duplicate's, with no round trip.
+	private @Nullable ClaimResult nearCached(String key) {
+		IdempotencyRecord record = (this.nearCache != null) ? this.nearCache.completed(key) : null;
+		return (record != null) ? ClaimResult.existing(record) : null;
+	}
+
+	// Lets the near-cache learn a completed record a claim met: a retry storm on it is likely to follow.
+	private ClaimResult learned(String key, ClaimResult claim) {
+		if (this.nearCache != null && !claim.isAcquired() && !claim.isNoLiveToken() && claim.existing().isCompleted()) {
+			this.nearCache.learn(key);
+		}
+		return claim;
+	}
+
 	@Override
 	public boolean delete(String key) {
+		if (this.nearCache != null) {
+			this.nearCache.evict(key);
+		}
 		if (!this.lettuce) {
 			return Boolean.TRUE.equals(this.redis.delete(key));
 		}

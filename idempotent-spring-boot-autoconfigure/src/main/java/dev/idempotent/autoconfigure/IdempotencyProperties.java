@@ -491,6 +491,8 @@ public class IdempotencyProperties {
 		 */
 		private boolean acceptEviction = false;
 
+		private final NearCache nearCache = new NearCache();
+
 		public int getMinReplicasAcked() {
 			return this.minReplicasAcked;
 		}
@@ -517,6 +519,50 @@ public class IdempotencyProperties {
 
 		public void setAcceptEviction(boolean acceptEviction) {
 			this.acceptEviction = acceptEviction;
+		}
+
+		public NearCache getNearCache() {
+			return this.nearCache;
+		}
+
+	}
+
+	/**
+	 * The near-cache of completed records ({@code idempotent.redis.near-cache.*}), invalidated by
+	 * Redis's client-side caching ({@code CLIENT TRACKING}).
+	 */
+	public static class NearCache {
+
+		/**
+		 * Whether duplicates of a completed call are answered from a near-cache in the application,
+		 * with no round trip, invalidated by Redis (CLIENT TRACKING on a connection of its own).
+		 * Lettuce on standalone Redis or Sentinel only: on a Cluster, start-up fails.
+		 */
+		private boolean enabled = false;
+
+		/**
+		 * The most completed records the near-cache holds; the least recently used goes first.
+		 */
+		private int maxEntries = 10_000;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxEntries() {
+			return this.maxEntries;
+		}
+
+		public void setMaxEntries(int maxEntries) {
+			if (maxEntries < 1) {
+				throw new IllegalArgumentException(
+						"idempotent.redis.near-cache.max-entries must be at least 1, was " + maxEntries);
+			}
+			this.maxEntries = maxEntries;
 		}
 
 	}

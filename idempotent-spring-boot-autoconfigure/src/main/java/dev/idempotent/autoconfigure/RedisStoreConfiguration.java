@@ -18,11 +18,13 @@ import java.time.Clock;
 import dev.idempotent.core.store.IdempotencyStore;
 import dev.idempotent.redis.RedisIdempotencyStore;
 import dev.idempotent.redis.RedisMemoryPolicy;
+import dev.idempotent.redis.RedisNearCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -44,14 +46,32 @@ class RedisStoreConfiguration {
 
 	@Bean
 	RedisIdempotencyStore idempotencyStore(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock,
-			IdempotencyProperties properties) {
+			IdempotencyProperties properties, ObjectProvider<RedisNearCache> nearCache) {
 		IdempotencyProperties.Redis redis = properties.getRedis();
 		if (redis.getMinReplicasAcked() > 0 && isLettuceCluster(connectionFactory)) {
 			throw new IllegalStateException("idempotent.redis.min-replicas-acked is not supported on Redis Cluster");
 		}
 		checkEviction(connectionFactory, redis.isAcceptEviction());
 		return new RedisIdempotencyStore(connectionFactory, clock.getIfAvailable(Clock::systemUTC),
-				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout(), properties.getStore().getTimeout());
+				redis.getMinReplicasAcked(), redis.getReplicaAckTimeout(), properties.getStore().getTimeout(),
+				nearCache.getIfAvailable());
+	}
+
+	/**
+	 * Builds the near-cache when {@code idempotent.redis.near-cache.enabled}; Spring closes it, and its
+	 * connection, on shutdown.
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty("idempotent.redis.near-cache.enabled")
+	RedisNearCache idempotencyRedisNearCache(RedisConnectionFactory connectionFactory, ObjectProvider<Clock> clock,
+			IdempotencyProperties properties) {
+		if (!ClassUtils.isPresent("io.lettuce.core.RedisClient", RedisStoreConfiguration.class.getClassLoader())) {
+			throw new IllegalStateException("idempotent.redis.near-cache.enabled needs Lettuce, Spring Boot's default "
+					+ "Redis client");
+		}
+		return new RedisNearCache(connectionFactory, properties.getRedis().getNearCache().getMaxEntries(),
+				clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	/**
