@@ -9,6 +9,9 @@ local every = tonumber(os.getenv("DUPLICATE_EVERY") or "0")
 -- Far more than the requests a thread has in flight (its share of the connections), so the first
 -- call with the key has finished.
 local LAG = tonumber(os.getenv("DUPLICATE_LAG") or "100")
+-- With DUPLICATE_STORM=1 every duplicate repeats this thread's first key instead: a retry storm on
+-- one completed call.
+local storm = os.getenv("DUPLICATE_STORM") == "1"
 local body = '{"sku":"book","quantity":1}'
 -- alice:alice, as every request to the example logs in; its demo passwords are cheap to check.
 local headers = {
@@ -40,7 +43,7 @@ function request()
   if every > 1 and n % every == 0 and n > LAG + 1 then
     -- The key of request n - LAG - 1, which is never a multiple of every itself, so it was sent
     -- with its own key (n - LAG would be a duplicate's number, whose key was never sent).
-    n = n - LAG - 1
+    n = storm and 1 or (n - LAG - 1)
     duplicates = duplicates + 1
   end
   headers["Idempotency-Key"] = prefix .. n

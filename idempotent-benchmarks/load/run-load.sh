@@ -5,7 +5,8 @@
 #   floor       POST /bench/floor, idempotency by hand with the fewest Redis round trips
 #               (SET NX PX, then SET PX; SET NX then GET for a duplicate)
 #   idempotent  POST /bench/idempotent, @Idempotent
-# (on the WebFlux example the three return a Mono, and the floor uses the reactive template) with wrk, first with a new key per request, then with 10% duplicates, at each connection count.
+# (on the WebFlux example the three return a Mono, and the floor uses the reactive template) with wrk, for each
+# mix of keys (KEY_MODES: a new key per request, then 10% duplicates), at each connection count.
 # Builds and starts the example on its own port against a given Redis, warms the endpoints up, runs
 # them in turn (the order reversed every other round), and prints for each run requests/s, p50 and p99
 # latency, the example's CPU and Redis's CPU per request (from the processes' own counters), and the
@@ -16,7 +17,12 @@
 #                               redis://:secret@host:port); keys get a prefix of this run and a 60 s
 #                               retention, and nothing else is touched
 #   CONNECTIONS ("32 1")  THREADS (2)  DURATION (30s)  WARMUP (30s)  ROUNDS (2)  PORT (18080)
-#   EXAMPLES ("servlet webflux")  which example services to run, one after the other
+#   EXAMPLES ("servlet webflux")  which example services to run, one after the other; servlet-near-cache
+#                               and webflux-near-cache run them with idempotent.redis.near-cache.enabled
+#   KEY_MODES ("unique 10%-duplicates")  the mixes of keys: unique (a new key per request),
+#                               10%-duplicates (every tenth request retries a call that completed 100
+#                               requests earlier), storm (every second request retries the first call
+#                               of its wrk thread: a retry storm on one completed key)
 #   SKIP_BUILD=1  use the example jars already built
 #
 # Needs a JDK 17+, Maven and wrk (apt-get install wrk). CPU per request needs Linux's /proc; Redis's CPU
@@ -33,6 +39,7 @@ warmup=${WARMUP:-30s}
 rounds=${ROUNDS:-2}
 script=idempotent-benchmarks/load/requests.lua
 examples=${EXAMPLES:-servlet webflux}
+key_modes=${KEY_MODES:-unique 10%-duplicates}
 endpoints=(plain floor idempotent)
 
 log() { printf '[load] %s\n' "$*" >&2; }
@@ -71,13 +78,23 @@ redis_counters() {
 
 # The jar of an example service.
 jar_of() {
-  case $1 in
+  case ${1%-near-cache} in
     servlet) echo idempotent-example-app/target/idempotent-example-app.jar ;;
     webflux) echo idempotent-example-webflux/target/idempotent-example-webflux.jar ;;
-    *) log "no such example: $1 (servlet or webflux)"; exit 1 ;;
+    *) log "no such example: $1 (servlet, webflux, servlet-near-cache or webflux-near-cache)"; exit 1 ;;
   esac
 }
 for example in $examples; do jar_of "$example" >/dev/null; done
+# Prints DUPLICATE_EVERY and DUPLICATE_STORM of a mix of keys.
+mode_settings() {
+  case $1 in
+    unique) echo "0 0" ;;
+    10%-duplicates) echo "10 0" ;;
+    storm) echo "2 1" ;;
+    *) log "no such key mode: $1 (unique, 10%-duplicates or storm)"; exit 1 ;;
+  esac
+}
+for mode in $key_modes; do mode_settings "$mode" >/dev/null; done
 
 clock_ticks=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # Prints the example's CPU time so far in microseconds, or -1 where /proc is missing.
@@ -111,12 +128,13 @@ trap stop EXIT
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 # Starts one example service on the port, against the Redis, and waits until it answers.
 start() {
-  local example=$1 app_log
+  local example=$1 app_log near_cache=false
   app_log=$(mktemp)
+  [ "$example" != "${example%-near-cache}" ] && near_cache=true
   log "starting the $example example on port $port against $redis_host:$redis_port (log: $app_log)"
   java -jar "$(jar_of "$example")" --server.port="$port" --spring.data.redis.url="$redis_url" \
     --idempotent.key-prefix="idempotent-$run_id-$example:" --idempotent.retention=60s \
-    --logging.level.root=WARN >"$app_log" 2>&1 &
+    --idempotent.redis.near-cache.enabled="$near_cache" --logging.level.root=WARN >"$app_log" 2>&1 &
   app=$!
   for _ in $(seq 1 360); do
     answers && return 0
@@ -129,12 +147,13 @@ start() {
 # Runs wrk on one endpoint; prints "requests/s p50-ms p99-ms duplicates-sent replayed not-201
 # app-µs/request redis-µs/request redis-commands/request redis-command-µs/request".
 load() {
-  local endpoint=$1 every=$2 connections=$3 time=$4 output app_before app_after
+  local endpoint=$1 mode=$2 connections=$3 time=$4 output app_before app_after every storm
   local wrk_threads=$(( threads < connections ? threads : connections ))
   local redis_before redis_after
+  read -r every storm < <(mode_settings "$mode")
   redis_before=$(redis_counters)
   app_before=$(app_cpu)
-  output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every-$connections" DUPLICATE_EVERY="$every" \
+  output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every-$connections" DUPLICATE_EVERY="$every" DUPLICATE_STORM="$storm" \
     wrk -t"$wrk_threads" -c"$connections" -d"$time" --latency -s "$script" "http://127.0.0.1:$port/bench/$endpoint")
   app_after=$(app_cpu)
   redis_after=$(redis_counters)
@@ -174,10 +193,9 @@ for example in $examples; do
   start "$example"
   log "$example: warming up each endpoint for $warmup"
   for endpoint in "${endpoints[@]}"; do
-    load "$endpoint" 10 32 "$warmup" >/dev/null
+    load "$endpoint" 10%-duplicates 32 "$warmup" >/dev/null
   done
-  for every in 0 10; do
-    keys=$([ "$every" = 0 ] && echo "unique" || echo "10%-duplicates")
+  for keys in $key_modes; do
     for connections in $connection_counts; do
       for round in $(seq 1 "$rounds"); do
         # Odd rounds run plain, floor, idempotent; even rounds the reverse, so that a JVM still warming
@@ -187,7 +205,7 @@ for example in $examples; do
         log "$example: $keys keys, $connections connections, round $round: ${order[*]}, $duration each"
         for endpoint in "${order[@]}"; do
           read -r rps p50 p99 duplicates replayed failed app_cpu redis_cpu commands command_us \
-            < <(load "$endpoint" "$every" "$connections" "$duration")
+            < <(load "$endpoint" "$keys" "$connections" "$duration")
           failures=$((failures + failed))
           if ! awk -v rps="$rps" 'BEGIN { exit !(rps > 0) }'; then
             log "$example: a wrk run completed no request"
@@ -199,7 +217,7 @@ for example in $examples; do
             log "$example $endpoint: only $replayed of $duplicates duplicates were replayed"
             failures=$((failures + 1))
           fi
-          if [ "$every" != 0 ] && [ "$duplicates" = 0 ]; then
+          if [ "$keys" != unique ] && [ "$duplicates" = 0 ]; then
             log "$example $endpoint: the run was too short to send a duplicate"
           fi
           results+=("$example $keys $connections $round $endpoint $rps $p50 $p99 $app_cpu $redis_cpu $commands $command_us $replayed")
@@ -214,11 +232,11 @@ echo
 echo "HTTP load: wrk with up to $threads threads, $duration per endpoint and round; CPU in µs per request"
 printf '%s\n' "${results[@]}" | awk '
   BEGIN {
-    printf "%-8s %-15s %5s %5s %-11s %9s %8s %8s %8s %10s %9s %11s %9s\n", "example", "keys", "conns", "round",
+    printf "%-18s %-15s %5s %5s %-11s %9s %8s %8s %8s %10s %9s %11s %9s\n", "example", "keys", "conns", "round",
       "endpoint", "req/s", "p50 ms", "p99 ms", "app CPU", "Redis CPU", "Redis cmd", "cmd µs/req", "replayed"
   }
   {
-    printf "%-8s %-15s %5s %5s %-11s %9.0f %8.3f %8.3f %8s %10.1f %9.2f %11.1f %9d\n", $1, $2, $3, $4, $5, $6,
+    printf "%-18s %-15s %5s %5s %-11s %9.0f %8.3f %8.3f %8s %10.1f %9.2f %11.1f %9d\n", $1, $2, $3, $4, $5, $6,
       $7, $8, ($9 < 0) ? "-" : sprintf("%.0f", $9), $10, $11, $12, $13
   }'
 
@@ -233,7 +251,7 @@ printf '%s\n' "${results[@]}" | awk '
   function mean(sum, key) { return sum[key] / runs[key] }
   function ratio(a, b) { return (b > 0) ? a / b : 0 }
   END {
-    printf "%-8s %-15s %5s %12s %12s %14s %14s %16s %16s\n", "example", "keys", "conns", "plain/floor",
+    printf "%-18s %-15s %5s %12s %12s %14s %14s %16s %16s\n", "example", "keys", "conns", "plain/floor",
       "idem/floor", "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
     for (i = 1; i <= count; i++) {
       group = groups[i]; split(group, g, " ")
@@ -241,10 +259,10 @@ printf '%s\n' "${results[@]}" | awk '
       throughput = ratio(mean(rps, idem), mean(rps, floor))
       app_gap = mean(app, idem) - mean(app, floor)
       redis_ratio = ratio(mean(redis, idem), mean(redis, floor))
-      printf "%-8s %-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2], g[3],
+      printf "%-18s %-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2], g[3],
         ratio(mean(rps, plain), mean(rps, floor)), throughput, ratio(mean(p50, idem), mean(p50, floor)),
         ratio(mean(p99, idem), mean(p99, floor)), app_gap, redis_ratio
-      verdict = verdict sprintf("%-8s %-15s %5s throughput %s %.2f: %s", g[1], g[2], g[3],
+      verdict = verdict sprintf("%-18s %-15s %5s throughput %s %.2f: %s", g[1], g[2], g[3],
         (g[2] == "unique") ? ">= 0.95x floor," : ">= 1.00x floor,", throughput,
         (throughput >= ((g[2] == "unique") ? 0.95 : 1.0)) ? "met" : "MISSED")
       verdict = verdict sprintf("; app CPU <= floor + 15 µs, %+.1f: %s", app_gap, (app_gap <= 15) ? "met" : "MISSED")
