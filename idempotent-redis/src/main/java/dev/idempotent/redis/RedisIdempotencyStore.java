@@ -116,7 +116,7 @@ import org.springframework.util.ClassUtils;
  * <h2>Near-cache</h2>
  * Given a {@link RedisNearCache}, a claim (token claims included) of a key whose completed record the
  * cache holds is answered with that record without a round trip, and a claim that meets a completed
- * record lets the cache learn it. Redis invalidates the cache when the key changes; {@link #delete}
+ * record tells the cache, which learns the key the second time. Redis invalidates the cache when the key changes; {@link #delete}
  * also forgets the key at once on this instance. Records in progress are never cached.
  */
 public class RedisIdempotencyStore implements IdempotencyStore {

@@ -64,9 +64,9 @@ import org.springframework.util.ClassUtils;
  * {@link LettuceConnectionFactory} (standalone or Sentinel), with {@code CLIENT TRACKING on} in the
  * default mode: Redis remembers the keys this connection read and pushes an invalidation on it when
  * one of them is written, deleted or expires. Broadcasting mode is not used: it would push every new
- * claim to every instance. When a claim meets a completed record, the store lets the cache
- * {@linkplain #learn learn} that key: the cache reads it once ({@code GET}, {@code PTTL}) on its
- * connection, so Redis tracks it there, and keeps the record until Redis invalidates the key, the
+ * claim to every instance. When a claim meets a completed record for the second time on this
+ * instance, the store lets the cache {@linkplain #learn learn} that key (a client's single retry costs
+ * no read): the cache reads it once ({@code GET}, {@code PTTL}) on its connection, so Redis tracks it there, and keeps the record until Redis invalidates the key, the
  * record's own time to live lapses (by the store's clock), or the cache needs room (it holds at most
  * {@code maxEntries} keys, the least recently used going first). Only records completed with their
  * outcome are kept; a claim in progress, a token, or a record completed without its outcome (whose
@@ -113,6 +113,9 @@ public final class RedisNearCache implements AutoCloseable {
 
 	// By key, least recently used first; a slot without a record is a read in flight. Guarded by lock.
 	private final LinkedHashMap<String, Slot> slots;
+
+	// The completed keys a claim met once, oldest first: the second meeting reads the key. Guarded by lock.
+	private final LinkedHashMap<String, Boolean> metOnce;
 
 	// The tracking connection, once opened. Guarded by lock.
 	private @Nullable CompletableFuture<StatefulRedisConnection<String, String>> connection;
@@ -184,6 +187,14 @@ public final class RedisNearCache implements AutoCloseable {
 			}
 
 		};
+		this.metOnce = new LinkedHashMap<>(16, 0.75f, false) {
+
+			@Override
+			protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+				return size() > RedisNearCache.this.maxEntries;
+			}
+
+		};
 		synchronized (this.lock) {
 			connect();
 		}
@@ -213,8 +224,11 @@ public final class RedisNearCache implements AutoCloseable {
 	}
 
 	/**
-	 * Reads the key on the tracking connection, without waiting, and keeps its record if it is
-	 * completed. Does nothing when the cache holds the key or reads it already, or does not track.
+	 * Told that a claim met the key completed: the second time, reads the key on the tracking connection,
+	 * without waiting, and keeps its record if it is completed. The first time it only remembers the key
+	 * (at most {@code maxEntries} of them, the oldest forgotten first): most duplicates are a client's one
+	 * retry, which a read would only make dearer; a second one starts a storm worth caching. Does nothing
+	 * when the cache holds the key or reads it already, or does not track.
 	 */
 	void learn(String key) {
 		Slot placeholder = new Slot(null);
@@ -228,6 +242,10 @@ public final class RedisNearCache implements AutoCloseable {
 				return;
 			}
 			if (this.slots.containsKey(key)) {
+				return;
+			}
+			if (this.metOnce.remove(key) == null) {
+				this.metOnce.put(key, Boolean.TRUE);
 				return;
 			}
 			tracker = Objects.requireNonNull(this.connection).getNow(null);

@@ -63,6 +63,7 @@ class RedisNearCacheSentinelTest {
 			storeA.tryClaim(key, "owner-1", "fp", LEASE);
 			storeA.complete(key, "owner-1", "done", Duration.ofMinutes(5));
 			assertThat(storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo("done");
+			assertThat(storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo("done");
 			cache.awaitRoundTrip();
 			assertThat(cache.completed(key)).isNotNull();
 			storeA.delete(key);

@@ -134,8 +134,25 @@ class RedisNearCacheTest {
 	}
 
 	@Test
+	void aClientsSingleRetryCostsNoReadAndItsSecondIsTheOneThatLearns() {
+		String key = completedOnA("single-retry");
+		Map<String, Long> before = commands();
+		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
+		this.cacheB.awaitRoundTrip();
+		// The claim script reads the record once (its GET and PTTL): the near-cache did not read it again.
+		assertThat(spent(before, commands())).containsEntry("evalsha", 1L)
+			.containsEntry("get", 1L)
+			.containsEntry("pttl", 1L);
+		assertThat(this.cacheB.completed(key)).isNull();
+		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
+		this.cacheB.awaitRoundTrip();
+		assertThat(this.cacheB.completed(key)).isNotNull();
+	}
+
+	@Test
 	void theCachedRecordIsTheOneRedisHolds() {
 		String key = completedOnA("same");
+		this.storeB.tryClaim(key, "owner-2", "fp", LEASE);
 		IdempotencyRecord fromRedis = this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing();
 		this.cacheB.awaitRoundTrip();
 		IdempotencyRecord cached = this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing();
@@ -156,6 +173,7 @@ class RedisNearCacheTest {
 	@Test
 	void aDeleteEvictsOnItsOwnInstanceAtOnce() {
 		String key = completedOnA("own-delete");
+		assertThat(this.storeA.tryClaim(key, "owner-2", "fp", LEASE).existing().isCompleted()).isTrue();
 		assertThat(this.storeA.tryClaim(key, "owner-2", "fp", LEASE).existing().isCompleted()).isTrue();
 		this.cacheA.awaitRoundTrip();
 		assertThat(this.cacheA.completed(key)).isNotNull();
@@ -182,6 +200,7 @@ class RedisNearCacheTest {
 		redis.opsForValue().set(key, other, RETENTION);
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.completed(key)).isNull();
+		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().outcome()).isEqualTo("{\"id\":2}");
 		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().outcome()).isEqualTo("{\"id\":2}");
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.completed(key)).isNotNull();
@@ -267,6 +286,7 @@ class RedisNearCacheTest {
 		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().state())
 			.isEqualTo(RecordState.IN_PROGRESS);
 		this.cacheB.learn(key);
+		this.cacheB.learn(key);
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.size()).isZero();
 		Map<String, Long> before = commands();
@@ -282,6 +302,7 @@ class RedisNearCacheTest {
 			small.awaitRoundTrip();
 			String first = completedOnA("bounded-1");
 			for (String key : List.of(first, completedOnA("bounded-2"), completedOnA("bounded-3"))) {
+				store.tryClaim(key, "owner-2", "fp", LEASE);
 				store.tryClaim(key, "owner-2", "fp", LEASE);
 				small.awaitRoundTrip();
 			}
@@ -308,8 +329,9 @@ class RedisNearCacheTest {
 		return key;
 	}
 
-	// A duplicate on instance B meets the completed record in Redis, and B's near-cache learns it.
+	// Two duplicates on instance B meet the completed record in Redis, and B's near-cache learns it.
 	private void learnedOnB(String key) {
+		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.completed(key)).isNotNull();
