@@ -211,9 +211,9 @@ public final class IdempotencyEngine {
 	 * What is refused before the method runs is thrown at once, as by {@link #execute}; so is what the
 	 * method itself throws rather than returning a future. Completion does not wait for a caller's
 	 * transaction, and a failed completion is retried only by the {@link LeaseRenewer}, so the thread
-	 * that completes the future is held for one store call at most; with a store that
-	 * {@linkplain IdempotencyStore#writesWithoutBlocking() writes without blocking} it is not held at all,
-	 * and the future handed back completes where the store's answer arrives.
+	 * that completes the future is held for one store call at most. The future handed back completes on
+	 * that thread too, whatever the store, so that what the caller chains on it never runs on a store
+	 * client's I/O thread.
 	 * @return the future for the caller: a fresh one, or an already completed replay of the first call's
 	 * outcome ({@link Execution#replayed()}); never a {@linkplain Execution#failure() failure}
 	 * @throws IdempotencyException as {@link #execute} does, before the method runs
@@ -221,7 +221,7 @@ public final class IdempotencyEngine {
 	 */
 	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
 			Invocation<? extends CompletionStage<T>> invocation) throws Throwable {
-		return executeAsync(call, codec, invocation, Runnable::run);
+		return proceed(start(call, codec), codec, invocation, Runnable::run, false);
 	}
 
 	/**
@@ -230,19 +230,23 @@ public final class IdempotencyEngine {
 	 * completes the method's future: a reactive caller whose future completes on an event loop keeps
 	 * the store's blocking call off it. The future handed back completes on that executor too. A store
 	 * that {@linkplain IdempotencyStore#writesWithoutBlocking() writes without blocking} needs no such
-	 * thread: the executor is then not used.
+	 * thread: the executor is then not used, no thread waits for the store's answer, and the future
+	 * handed back completes where that answer arrives (its client's I/O thread, say), as a reactive
+	 * store's publisher would: chain nothing that blocks on it without moving to another thread.
 	 * @param completions runs the store call that ends the claim once the method's future completed, with
 	 * a store that blocks
 	 */
 	public <T> Execution<CompletableFuture<T>> executeAsync(IdempotencyCall call, OutcomeCodec<T> codec,
 			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
 		Objects.requireNonNull(completions, "completions");
-		return proceed(start(call, codec), codec, invocation, completions);
+		return proceed(start(call, codec), codec, invocation, completions, true);
 	}
 
-	// Answers a duplicate with a completed future, or runs the method and keeps its claim until its future completes.
+	// Answers a duplicate with a completed future, or runs the method and keeps its claim until its future
+	// completes; with withoutBlocking, by the store's non-blocking writes when it has them.
 	private <T> Execution<CompletableFuture<T>> proceed(Started<T> started, OutcomeCodec<T> codec,
-			Invocation<? extends CompletionStage<T>> invocation, Executor completions) throws Throwable {
+			Invocation<? extends CompletionStage<T>> invocation, Executor completions, boolean withoutBlocking)
+			throws Throwable {
 		Execution<T> replay = started.replay();
 		if (replay != null) {
 			CompletableFuture<T> answer = (replay.failure() != null) ? CompletableFuture.failedFuture(replay.failure())
@@ -260,7 +264,7 @@ public final class IdempotencyEngine {
 			active.pending = true;
 			stage.whenComplete((value, failure) -> {
 				Throwable cause = unwrap(failure);
-				if (this.store.writesWithoutBlocking()) {
+				if (withoutBlocking && this.store.writesWithoutBlocking()) {
 					// No thread waits for the store: the answer goes on where the store's reply arrives.
 					finishFutureWithoutBlocking(active, codec, value, cause)
 						.whenComplete((stored, ignored) -> answer(answer, value, cause));
@@ -478,7 +482,7 @@ public final class IdempotencyEngine {
 				throw new CompletionException(ex);
 			}
 			try {
-				return proceed(started, codec, invocation, completions);
+				return proceed(started, codec, invocation, completions, true);
 			}
 			catch (Throwable ex) {
 				throw new CompletionException(ex);

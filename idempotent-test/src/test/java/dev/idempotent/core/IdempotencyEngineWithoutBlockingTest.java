@@ -94,7 +94,7 @@ class IdempotencyEngineWithoutBlockingTest {
 	@Test
 	void theThreadThatCompletesTheFutureIsFreeBeforeTheStoreAnswers() throws Throwable {
 		CompletableFuture<String> work = new CompletableFuture<>();
-		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work);
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
 		// Returns although the store has not answered: nothing on this thread waits for it.
 		work.complete("done");
 		Write complete = this.store.next("complete");
@@ -111,9 +111,26 @@ class IdempotencyEngineWithoutBlockingTest {
 	}
 
 	@Test
-	void aFailureThatReleasesTheKeyIsReleasedWithoutBlocking() throws Throwable {
+	void withoutAnExecutorTheCallersFutureCompletesOnTheThreadThatCompletesTheMethods() throws Throwable {
+		// What a caller chains on a CompletableFuture must not end up on a store client's I/O thread.
 		CompletableFuture<String> work = new CompletableFuture<>();
 		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work);
+		AtomicReference<Thread> chained = new AtomicReference<>();
+		CompletableFuture<String> next = execution.value().thenApply((value) -> {
+			chained.set(Thread.currentThread());
+			return value;
+		});
+		work.complete("done");
+		assertThat(next).isCompletedWithValue("done");
+		assertThat(chained.get()).isSameAs(Thread.currentThread());
+		assertThat(state("k1")).isEqualTo(RecordState.COMPLETED);
+		assertThat(this.store.writes).as("no write without blocking was asked for").isEmpty();
+	}
+
+	@Test
+	void aFailureThatReleasesTheKeyIsReleasedWithoutBlocking() throws Throwable {
+		CompletableFuture<String> work = new CompletableFuture<>();
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
 		IllegalStateException failure = new IllegalStateException("downstream timed out");
 		work.completeExceptionally(failure);
 		Write release = this.store.next("release");
@@ -128,7 +145,7 @@ class IdempotencyEngineWithoutBlockingTest {
 	@Test
 	void aFirstWriteThatFailsIsRetriedInTheBackgroundAndTheCallerHasItsAnswerAtOnce() throws Throwable {
 		CompletableFuture<String> work = new CompletableFuture<>();
-		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work);
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
 		work.complete("done");
 		this.store.next("complete").fail(new IllegalStateException("Redis did not answer within 2000 ms"));
 		assertThat(execution.value()).isCompletedWithValue("done");
@@ -148,7 +165,7 @@ class IdempotencyEngineWithoutBlockingTest {
 		CompletableFuture<String> work = new CompletableFuture<>();
 		List<Execution<CompletableFuture<String>>> executions = new CopyOnWriteArrayList<>();
 		for (int i = 0; i < calls; i++) {
-			executions.add(this.engine.executeAsync(call("k" + i, lease), TEXT, () -> work));
+			executions.add(this.engine.executeAsync(call("k" + i, lease), TEXT, () -> work, Runnable::run));
 		}
 		Set<String> renewing = new HashSet<>();
 		List<Write> unanswered = new CopyOnWriteArrayList<>();
