@@ -67,11 +67,20 @@ public class BenchmarkApplication {
 
 	/**
 	 * Starts the application on one store.
-	 * @param store {@code redis}, {@code in-memory} or {@code no-op}
+	 * @param store {@code redis}, {@code redis-near-cache} (Redis with its near-cache on),
+	 * {@code in-memory} or {@code no-op}
 	 * @param keyPrefix prefix of every storage key, so a run never touches another run's keys
 	 * @param retention the lease and retention of the annotated method
 	 */
 	static ConfigurableApplicationContext start(String store, String keyPrefix, String retention) {
+		if (store.equals("redis-near-cache")) {
+			return start("redis", keyPrefix, retention, Map.of("idempotent.redis.near-cache.enabled", "true"));
+		}
+		return start(store, keyPrefix, retention, Map.of());
+	}
+
+	private static ConfigurableApplicationContext start(String store, String keyPrefix, String retention,
+			Map<String, Object> more) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		properties.put("spring.main.banner-mode", "off");
 		properties.put("spring.main.log-startup-info", "false");
@@ -91,6 +100,7 @@ public class BenchmarkApplication {
 		if (!store.equals("no-op")) {
 			properties.put("idempotent.store.type", store);
 		}
+		properties.putAll(more);
 		return new SpringApplicationBuilder(BenchmarkApplication.class).web(WebApplicationType.NONE)
 			.properties(properties)
 			.run();

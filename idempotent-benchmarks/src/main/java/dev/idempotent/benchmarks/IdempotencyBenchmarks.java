@@ -105,6 +105,12 @@ public class IdempotencyBenchmarks {
 	}
 
 	@Benchmark
+	public void proxyDuplicateNearCache(OnRedisWithNearCache redis, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> redis.receipts.reissue(DUPLICATE_KEY, ITEM),
+				() -> redis.values.get(redis.rawDuplicateKey));
+	}
+
+	@Benchmark
 	public void proxyOnRedis(OnRedis redis, Keys keys, Pair pair, Blackhole blackhole) {
 		pair.time(blackhole, () -> redis.receipts.issue(keys.next("k"), ITEM),
 				() -> rawSetNxThenSet(redis, keys.next(redis.prefix + "raw:")));
@@ -244,10 +250,15 @@ public class IdempotencyBenchmarks {
 
 		String storeDuplicateKey;
 
+		// The store the application starts on.
+		String storeName() {
+			return "redis";
+		}
+
 		@Setup(Level.Trial)
 		public void start() {
 			this.prefix = "idempotent-bench-" + UUID.randomUUID() + ":";
-			this.context = BenchmarkApplication.start("redis", this.prefix, TTL.toSeconds() + "s");
+			this.context = BenchmarkApplication.start(storeName(), this.prefix, TTL.toSeconds() + "s");
 			this.receipts = this.context.getBean(IdempotentReceipts.class);
 			this.values = this.context.getBean(StringRedisTemplate.class).opsForValue();
 			this.store = this.context.getBean(IdempotencyStore.class);
@@ -273,6 +284,20 @@ public class IdempotencyBenchmarks {
 				.delete(IdempotentReceipts.REPLAYED_OPERATION, null, DUPLICATE_KEY);
 			this.context.getBean(StringRedisTemplate.class).delete(this.rawDuplicateKey);
 			this.context.close();
+		}
+
+	}
+
+	/**
+	 * The application on Redis with its near-cache on: a retry storm's duplicates, after the second,
+	 * are answered in the process.
+	 */
+	@State(Scope.Benchmark)
+	public static class OnRedisWithNearCache extends OnRedis {
+
+		@Override
+		String storeName() {
+			return "redis-near-cache";
 		}
 
 	}
