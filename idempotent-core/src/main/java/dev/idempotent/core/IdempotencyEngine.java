@@ -467,8 +467,7 @@ public final class IdempotencyEngine {
 			Started<T> started;
 			try {
 				if (failure != null) {
-					Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
-							? failure.getCause() : failure;
+					Throwable cause = Objects.requireNonNull(unwrap(failure));
 					if (cause instanceof UnsupportedOperationException unsupported) {
 						throw unsupported;
 					}
@@ -719,12 +718,9 @@ public final class IdempotencyEngine {
 				releaseQuietly(active);
 				return true;
 			}
-			IdempotencyCall call = active.call;
-			String stored = this.outcomes.encode(call, active.key, active.storageKey, codec, outcome);
+			String stored = this.outcomes.encode(active.call, active.key, active.storageKey, codec, outcome);
 			boolean joined = joinsTransaction(active);
-			return completeWhileHeld(active, !joined, mayWait, () -> (ending == Ending.KEEP_FAILURE)
-					? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
-					: this.store.complete(active.storageKey, active.owner, stored, call.policy().retention()));
+			return completeWhileHeld(active, !joined, mayWait, () -> storeOutcome(active, ending, stored));
 		}
 		finally {
 			if (active.completion == null) {
@@ -793,16 +789,22 @@ public final class IdempotencyEngine {
 				logger.warn("Could not store the outcome of an idempotent call; retrying in the background while its "
 						+ "lease holds [operation={}, key={}, storageKey={}]: {}", call.operation(), active.key,
 						active.storageKey, String.valueOf(cause));
-				active.completion = new PendingCompletion(() -> (ending == Ending.KEEP_FAILURE)
-						? this.store.completeFailure(active.storageKey, active.owner, stored, call.policy().retention())
-						: this.store.complete(active.storageKey, active.owner, stored, call.policy().retention()),
-						giveUpAt, next, Math.min(FIRST_COMPLETION_RETRY_MILLIS * 2, LAST_COMPLETION_RETRY_MILLIS));
+				active.completion = new PendingCompletion(() -> storeOutcome(active, ending, stored), giveUpAt, next,
+						Math.min(FIRST_COMPLETION_RETRY_MILLIS * 2, LAST_COMPLETION_RETRY_MILLIS));
 				return true;
 			}
-			logGaveUp(active, 1, (cause instanceof Exception exception) ? exception : new IllegalStateException(cause));
+			logGaveUp(active, 1, cause);
 			active.end(this.leaseRenewer);
 			return false;
 		});
+	}
+
+	// One blocking write of the encoded outcome: a kept failure's, or a returned value's.
+	private boolean storeOutcome(ActiveCall active, Ending ending, String stored) {
+		Duration retention = active.call.policy().retention();
+		return (ending == Ending.KEEP_FAILURE)
+				? this.store.completeFailure(active.storageKey, active.owner, stored, retention)
+				: this.store.complete(active.storageKey, active.owner, stored, retention);
 	}
 
 	private CompletionStage<Boolean> releaseWithoutBlocking(ActiveCall active) {
@@ -914,7 +916,7 @@ public final class IdempotencyEngine {
 		return active.lost || nextAttemptNanos - active.heldUntil >= 0 || nextAttemptNanos - giveUpAtNanos >= 0;
 	}
 
-	private static void logGaveUp(ActiveCall active, int attempts, Exception ex) {
+	private static void logGaveUp(ActiveCall active, int attempts, @Nullable Throwable ex) {
 		logger.error("Idempotent call completed but its outcome could not be stored ({} attempts); its claim lapses "
 				+ "with its lease (or rolls back with the caller's transaction) and a retry may then run again "
 				+ "[operation={}, key={}, storageKey={}]", attempts, active.call.operation(), active.key,

@@ -303,15 +303,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					return CompletableFuture.failedFuture(LettuceCalls.unwrap(failure));
 				}
 				return runAsync(RedisScripts.COMPLETE_WITHOUT_OUTCOME, key, checkedOwner, retentionMillis)
-					.thenApply((reply) -> {
-						boolean completed = isOne(reply);
-						if (completed) {
-							logger.warn("Redis is out of memory, so an idempotent call was completed without its "
-									+ "outcome: its duplicates are refused (409 replay-unavailable), never run again "
-									+ "[storageKey={}]: {}", key, outOfMemory);
-						}
-						return completed;
-					});
+					.thenApply((reply) -> completedWithoutOutcome(key, isOne(reply), outOfMemory));
 			});
 	}
 
@@ -380,15 +372,19 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			if (outOfMemory == null) {
 				throw ex;
 			}
-			boolean completed = isOne(run(RedisScripts.COMPLETE_WITHOUT_OUTCOME, key, owner,
-					millis(retention, "retention")));
-			if (completed) {
-				logger.warn("Redis is out of memory, so an idempotent call was completed without its outcome: its "
-						+ "duplicates are refused (409 replay-unavailable), never run again [storageKey={}]: {}", key,
-						outOfMemory);
-			}
-			return completed;
+			return completedWithoutOutcome(key,
+					isOne(run(RedisScripts.COMPLETE_WITHOUT_OUTCOME, key, owner, millis(retention, "retention"))),
+					outOfMemory);
 		}
+	}
+
+	private static boolean completedWithoutOutcome(String key, boolean completed, String outOfMemory) {
+		if (completed) {
+			logger.warn("Redis is out of memory, so an idempotent call was completed without its outcome: its "
+					+ "duplicates are refused (409 replay-unavailable), never run again [storageKey={}]: {}", key,
+					outOfMemory);
+		}
+		return completed;
 	}
 
 	// Redis's "OOM command not allowed when used memory > 'maxmemory'", however the client wraps it.

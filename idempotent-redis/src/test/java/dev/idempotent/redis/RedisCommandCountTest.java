@@ -15,10 +15,6 @@ package dev.idempotent.redis;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.idempotent.test.servers.RedisProcesses;
 import dev.idempotent.test.servers.TestRedis;
@@ -28,7 +24,6 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,8 +38,6 @@ class RedisCommandCountTest {
 	private static final Duration LEASE = Duration.ofSeconds(30);
 
 	private static final Duration RETENTION = Duration.ofMinutes(5);
-
-	private static final Pattern CALLS = Pattern.compile("calls=(\\d+)");
 
 	private static RedisProcesses.Standalone server;
 
@@ -75,13 +68,13 @@ class RedisCommandCountTest {
 
 	@Test
 	void aNewCallCostsSevenRedisCommands() {
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(store.tryClaim("new-call", "owner-1", "fp", LEASE).isAcquired()).isTrue();
 		assertThat(store.complete("new-call", "owner-1", "{\"id\":1}", RETENTION)).isTrue();
 		// The claim: EVALSHA running SET NX PX and TIME (the fence); the completion: EVALSHA running GET (the
 		// owner), PTTL (not completed without its outcome) and SET PX: 7 in all, where the hash record took 9
 		// and the hand-written floor (SET NX PX, then SET PX) takes 2.
-		assertThat(spent(before, commands())).containsExactlyInAnyOrderEntriesOf(
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsExactlyInAnyOrderEntriesOf(
 				Map.of("evalsha", 2L, "set", 2L, "time", 1L, "get", 1L, "pttl", 1L));
 	}
 
@@ -89,37 +82,11 @@ class RedisCommandCountTest {
 	void aDuplicateCostsFourRedisCommands() {
 		store.tryClaim("duplicate", "owner-1", "fp", LEASE);
 		store.complete("duplicate", "owner-1", "{\"id\":1}", RETENTION);
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(store.tryClaim("duplicate", "owner-2", "fp", LEASE).existing().outcome()).isEqualTo("{\"id\":1}");
 		// EVALSHA running SET NX (refused, the key is held), GET and PTTL.
-		assertThat(spent(before, commands())).containsExactlyInAnyOrderEntriesOf(
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsExactlyInAnyOrderEntriesOf(
 				Map.of("evalsha", 1L, "set", 1L, "get", 1L, "pttl", 1L));
-	}
-
-	// Calls per command, as INFO commandstats counts them (cmdstat_set:calls=3,usec=...).
-	private static Map<String, Long> commands() {
-		Properties stats = redis.execute((RedisCallback<Properties>) (connection) -> connection.serverCommands()
-			.info("commandstats"));
-		Map<String, Long> calls = new TreeMap<>();
-		stats.forEach((name, value) -> {
-			Matcher matcher = CALLS.matcher(value.toString());
-			if (matcher.find()) {
-				calls.put(name.toString().substring("cmdstat_".length()), Long.parseLong(matcher.group(1)));
-			}
-		});
-		return calls;
-	}
-
-	// The commands run between two readings, but for the INFO that made the first one.
-	private static Map<String, Long> spent(Map<String, Long> before, Map<String, Long> after) {
-		Map<String, Long> spent = new TreeMap<>();
-		after.forEach((command, calls) -> {
-			long count = calls - before.getOrDefault(command, 0L) - (command.equals("info") ? 1 : 0);
-			if (count > 0) {
-				spent.put(command, count);
-			}
-		});
-		return spent;
 	}
 
 }

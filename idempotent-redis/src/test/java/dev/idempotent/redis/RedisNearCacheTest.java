@@ -16,13 +16,9 @@ package dev.idempotent.redis;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
@@ -60,8 +56,6 @@ class RedisNearCacheTest {
 	private static final Duration RETENTION = Duration.ofMinutes(5);
 
 	private static final String OUTCOME = "{\"id\":1}";
-
-	private static final Pattern CALLS = Pattern.compile("calls=(\\d+)");
 
 	private static RedisProcesses.Standalone server;
 
@@ -123,24 +117,24 @@ class RedisNearCacheTest {
 	void aDuplicateOfACompletedKeyIsAnsweredFromTheNearCacheWithNoRedisCommand() throws Exception {
 		String key = completedOnA("storm");
 		learnedOnB(key);
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		for (int i = 0; i < 100; i++) {
 			assertThat(this.storeB.tryClaim(key, "owner-" + i, "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		}
 		ClaimResult async = this.storeB.tryClaimAsync(key, "owner-async", "fp", LEASE).toCompletableFuture().get();
 		assertThat(async.existing().outcome()).isEqualTo(OUTCOME);
 		assertThat(this.storeB.tryClaimToken(key, "owner-token", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
-		assertThat(spent(before, commands())).isEmpty();
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).isEmpty();
 	}
 
 	@Test
 	void aClientsSingleRetryCostsNoReadAndItsSecondIsTheOneThatLearns() {
 		String key = completedOnA("single-retry");
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		this.cacheB.awaitRoundTrip();
 		// The claim script reads the record once (its GET and PTTL): the near-cache did not read it again.
-		assertThat(spent(before, commands())).containsEntry("evalsha", 1L)
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L)
 			.containsEntry("get", 1L)
 			.containsEntry("pttl", 1L);
 		assertThat(this.cacheB.completed(key)).isNull();
@@ -187,9 +181,9 @@ class RedisNearCacheTest {
 		learnedOnB(key);
 		this.clock.advance(RETENTION);
 		assertThat(this.cacheB.completed(key)).isNull();
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		this.storeB.tryClaim(key, "owner-3", "fp", LEASE);
-		assertThat(spent(before, commands())).containsEntry("evalsha", 1L);
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L);
 	}
 
 	@Test
@@ -289,10 +283,10 @@ class RedisNearCacheTest {
 		this.cacheB.learn(key);
 		this.cacheB.awaitRoundTrip();
 		assertThat(this.cacheB.size()).isZero();
-		Map<String, Long> before = commands();
+		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().state())
 			.isEqualTo(RecordState.IN_PROGRESS);
-		assertThat(spent(before, commands())).containsEntry("evalsha", 1L);
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L);
 	}
 
 	@Test
@@ -339,32 +333,6 @@ class RedisNearCacheTest {
 
 	private static String key(String name) {
 		return "near-cache:" + name + ":" + UUID.randomUUID();
-	}
-
-	// Calls per command, as INFO commandstats counts them (cmdstat_set:calls=3,usec=...).
-	private static Map<String, Long> commands() {
-		Properties stats = redis.execute((RedisCallback<Properties>) (connection) -> connection.serverCommands()
-			.info("commandstats"));
-		Map<String, Long> calls = new TreeMap<>();
-		stats.forEach((name, value) -> {
-			Matcher matcher = CALLS.matcher(value.toString());
-			if (matcher.find()) {
-				calls.put(name.toString().substring("cmdstat_".length()), Long.parseLong(matcher.group(1)));
-			}
-		});
-		return calls;
-	}
-
-	// The commands run between two readings, but for the INFO that made the first one.
-	private static Map<String, Long> spent(Map<String, Long> before, Map<String, Long> after) {
-		Map<String, Long> spent = new TreeMap<>();
-		after.forEach((command, calls) -> {
-			long count = calls - before.getOrDefault(command, 0L) - (command.equals("info") ? 1 : 0);
-			if (count > 0) {
-				spent.put(command, count);
-			}
-		});
-		return spent;
 	}
 
 }
