@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -391,7 +390,7 @@ public final class IdempotencyEngine {
 
 	// What a claim needs, read and validated before the store is touched.
 	private Prepared prepare(IdempotencyCall call) {
-		String owner = UUID.randomUUID().toString();
+		String owner = OwnerTokens.next();
 		String key = this.keys.normalize(call.key());
 		if (call.policy().tokenRequired() && call.scope() != null) {
 			throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "

@@ -15,6 +15,9 @@ package dev.idempotent.redis;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -217,14 +220,15 @@ final class RedisScripts {
 			""", List.class);
 
 	// Each script's SHA-1, computed once: a script computes its own behind a lock on every call, which a
-	// claim made on an event loop must not wait for.
-	private static final Map<RedisScript<?>, String> SHA1 = Map.of(CLAIM, CLAIM.getSha1(), CLAIM_TOKEN,
-			CLAIM_TOKEN.getSha1());
+	// claim made on an event loop must not wait for, nor tens of request threads queue on.
+	private static final Map<RedisScript<?>, String> SHA1 = Stream
+		.of(CLAIM, CLAIM_TOKEN, ISSUE_TOKEN, RELEASE_TOKEN, COMPLETE, COMPLETE_WITHOUT_OUTCOME, RELEASE, EXTEND, FIND)
+		.collect(Collectors.toUnmodifiableMap(Function.identity(), RedisScript::getSha1));
 
 	private RedisScripts() {
 	}
 
-	/** The SHA-1 of a claim script, without taking the script's lock. */
+	/** The SHA-1 of a script, without taking the script's lock. */
 	static String sha1(RedisScript<?> script) {
 		String sha1 = SHA1.get(script);
 		return (sha1 != null) ? sha1 : script.getSha1();
