@@ -24,6 +24,8 @@
 #                               requests earlier), storm (every second request retries an early call
 #                               of its wrk thread, from its thousandth request on: a retry storm on one
 #                               completed key)
+#   APP_ARGS  more arguments for the example services, e.g.
+#                               "--management.observations.enable.idempotency.store=false"
 #   SKIP_BUILD=1  use the example jars already built
 #
 # Needs a JDK 17+, Maven and wrk (apt-get install wrk). CPU per request needs Linux's /proc; Redis's CPU
@@ -135,7 +137,7 @@ start() {
   log "starting the $example example on port $port against $redis_host:$redis_port (log: $app_log)"
   java -jar "$(jar_of "$example")" --server.port="$port" --spring.data.redis.url="$redis_url" \
     --idempotent.key-prefix="idempotent-$run_id-$example:" --idempotent.retention=60s \
-    --idempotent.redis.near-cache.enabled="$near_cache" --logging.level.root=WARN >"$app_log" 2>&1 &
+    --idempotent.redis.near-cache.enabled="$near_cache" --logging.level.root=WARN ${APP_ARGS:-} >"$app_log" 2>&1 &
   app=$!
   for _ in $(seq 1 360); do
     answers && return 0
