@@ -543,7 +543,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			byte[][] keys = { bytes(key) };
 			byte[][] argv = bytes(args);
 			try {
-				return (T) decode(await(commands.evalsha(RedisScripts.sha1(script), output, keys, argv), timeoutMillis));
+				return (T) decode(
+						await(commands.evalsha(RedisScripts.sha1(script), output, keys, argv), timeoutMillis));
 			}
 			catch (RedisNoScriptException ex) {
 				return (T) decode(await(commands.eval(script.getScriptAsString(), output, keys, argv), timeoutMillis));

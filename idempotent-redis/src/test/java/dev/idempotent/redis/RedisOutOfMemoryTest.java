@@ -108,7 +108,8 @@ class RedisOutOfMemoryTest {
 			return "x".repeat(10_000);
 		};
 		String result = future
-				? engine.executeAsync(call, TEXT, () -> CompletableFuture.completedFuture(method.invoke()), Runnable::run)
+				? engine
+					.executeAsync(call, TEXT, () -> CompletableFuture.completedFuture(method.invoke()), Runnable::run)
 					.value()
 					.get(30, TimeUnit.SECONDS)
 				: engine.execute(call, TEXT, method).value();

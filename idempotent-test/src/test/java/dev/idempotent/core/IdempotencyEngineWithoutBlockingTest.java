@@ -94,7 +94,8 @@ class IdempotencyEngineWithoutBlockingTest {
 	@Test
 	void theThreadThatCompletesTheFutureIsFreeBeforeTheStoreAnswers() throws Throwable {
 		CompletableFuture<String> work = new CompletableFuture<>();
-		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work,
+				Runnable::run);
 		// Returns although the store has not answered: nothing on this thread waits for it.
 		work.complete("done");
 		Write complete = this.store.next("complete");
@@ -130,7 +131,8 @@ class IdempotencyEngineWithoutBlockingTest {
 	@Test
 	void aFailureThatReleasesTheKeyIsReleasedWithoutBlocking() throws Throwable {
 		CompletableFuture<String> work = new CompletableFuture<>();
-		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work,
+				Runnable::run);
 		IllegalStateException failure = new IllegalStateException("downstream timed out");
 		work.completeExceptionally(failure);
 		Write release = this.store.next("release");
@@ -145,7 +147,8 @@ class IdempotencyEngineWithoutBlockingTest {
 	@Test
 	void aFirstWriteThatFailsIsRetriedInTheBackgroundAndTheCallerHasItsAnswerAtOnce() throws Throwable {
 		CompletableFuture<String> work = new CompletableFuture<>();
-		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work, Runnable::run);
+		Execution<CompletableFuture<String>> execution = this.engine.executeAsync(call("k1", LEASE), TEXT, () -> work,
+				Runnable::run);
 		work.complete("done");
 		this.store.next("complete").fail(new IllegalStateException("Redis did not answer within 2000 ms"));
 		assertThat(execution.value()).isCompletedWithValue("done");
