@@ -1332,14 +1332,14 @@ public final class IdempotencyEngine {
 					answer = store.extendAsync(this.storageKey, this.owner, this.call.policy().lease());
 				}
 				catch (RuntimeException ex) {
-					renewalFailed(ex);
+					renewalFailed(ex, sent);
 					this.renewing.set(false);
 					return;
 				}
 				answer.whenComplete((extended, failure) -> {
 					try {
 						if (failure != null) {
-							renewalFailed(unwrap(failure));
+							renewalFailed(unwrap(failure), sent);
 						}
 						else {
 							renewed(extended, sent);
@@ -1355,7 +1355,7 @@ public final class IdempotencyEngine {
 				renewed(store.extend(this.storageKey, this.owner, this.call.policy().lease()), sent);
 			}
 			catch (RuntimeException ex) {
-				renewalFailed(ex);
+				renewalFailed(ex, sent);
 			}
 			finally {
 				this.renewing.set(false);
@@ -1373,9 +1373,10 @@ public final class IdempotencyEngine {
 			}
 		}
 
-		// Try again soon: the next renewal may get through before the lease lapses.
-		private void renewalFailed(@Nullable Throwable ex) {
-			this.nextRenewal = System.nanoTime() + Math.min(this.leaseNanos / 6, RENEWAL_RETRY_NANOS);
+		// Try again soon: the next renewal may get through before the lease lapses. Attempts are spaced by when
+		// they were sent, so one that timed out, having waited the store's timeout already, is followed at once.
+		private void renewalFailed(@Nullable Throwable ex, long sentNanos) {
+			this.nextRenewal = sentNanos + Math.min(this.leaseNanos / 6, RENEWAL_RETRY_NANOS);
 			if (!this.renewalFailed) {
 				this.renewalFailed = true;
 				logger.warn("Could not renew the lease of a running idempotent call; retrying "
