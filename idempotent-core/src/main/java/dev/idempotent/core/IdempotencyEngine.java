@@ -91,6 +91,9 @@ public final class IdempotencyEngine {
 
 	private final TransactionBoundary transactions;
 
+	// Drawn when the engine is built: a first claim may run on an event loop, where drawing is blocking.
+	private final OwnerTokens owners;
+
 	private final ThreadLocal<ActiveCall> activeCall = new ThreadLocal<>();
 
 	/**
@@ -116,6 +119,7 @@ public final class IdempotencyEngine {
 		this.records = new IdempotencyRecords(store, keys);
 		this.listener = Objects.requireNonNull(listener, "listener");
 		this.transactions = Objects.requireNonNull(transactions, "transactions");
+		this.owners = new OwnerTokens();
 	}
 
 	/** Starts building an engine on a store. */
@@ -390,7 +394,7 @@ public final class IdempotencyEngine {
 
 	// What a claim needs, read and validated before the store is touched.
 	private Prepared prepare(IdempotencyCall call) {
-		String owner = OwnerTokens.next();
+		String owner = this.owners.next();
 		String key = this.keys.normalize(call.key());
 		if (call.policy().tokenRequired() && call.scope() != null) {
 			throw new IllegalStateException("Operation '" + call.operation() + "' requires a token and has a "
