@@ -126,6 +126,10 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	/** How much longer than the WAIT timeout a reply may take before the call gives up. */
 	private static final Duration ACK_GRACE = Duration.ofSeconds(5);
 
+	// The callbacks get the template's connection itself, as its own operations do, not a proxy made for
+	// every call that only guards against a close() the callbacks never make.
+	private static final boolean EXPOSE_CONNECTION = true;
+
 	/** The longest a store call takes by default before it fails: 2 seconds. */
 	public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
@@ -334,7 +338,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		long timeout = this.commandTimeout.toMillis();
 		CompletableFuture<@Nullable Object> reply = this.redis.execute(
 				(RedisCallback<CompletableFuture<@Nullable Object>>) (connection) -> LettuceCalls.evalAsync(connection,
-						script, key, args, timeout));
+						script, key, args, timeout),
+				EXPOSE_CONNECTION);
 		return Objects.requireNonNull(reply, "reply");
 	}
 
@@ -447,7 +452,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		}
 		long timeout = this.commandTimeout.toMillis();
 		return this.redis.execute((RedisCallback<T>) (connection) -> LettuceCalls.eval(connection, script, key, args,
-				timeout));
+				timeout), EXPOSE_CONNECTION);
 	}
 
 	private static ScriptOutputType outputOf(RedisScript<?> script) {
@@ -508,7 +513,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		}
 		long timeout = this.commandTimeout.toMillis();
 		Long deleted = this.redis.execute((RedisCallback<Long>) (connection) -> LettuceCalls.del(connection, key,
-				timeout));
+				timeout), EXPOSE_CONNECTION);
 		return deleted != null && deleted > 0;
 	}
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.idempotent.spring.transport.FingerprintInputs;
 import dev.idempotent.spring.transport.IdempotencyInvocation;
@@ -47,6 +48,8 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 
 	// A handler's call is a method call whose request is in its subscriber's context, but for its fingerprint.
 	private final MethodCallTransport methodCall;
+
+	private final Map<Method, boolean[]> requestBodies = new ConcurrentHashMap<>(64);
 
 	public WebFluxHandlerTransport(ReactiveThreadBoundRequest request) {
 		this.request = request;
@@ -89,8 +92,9 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 			parameter.getValue().forEach(inputs::text);
 		}
 		List<@Nullable Object> bodies = new ArrayList<>();
+		boolean[] requestBodies = requestBodies(method);
 		for (int i = 0; i < arguments.length; i++) {
-			if (new MethodParameter(method, i).hasParameterAnnotation(RequestBody.class)) {
+			if (requestBodies[i]) {
 				if (arguments[i] instanceof Publisher<?>) {
 					// Its body is read only when subscribed to, after the call was claimed.
 					throw new IllegalStateException("@Idempotent on " + method.getDeclaringClass().getName() + "."
@@ -101,6 +105,22 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 			}
 		}
 		inputs.values(bodies);
+	}
+
+	// Which parameters are @RequestBody, looked up once per method: reading a parameter's annotations
+	// copies them, a cost every request would pay.
+	private boolean[] requestBodies(Method method) {
+		boolean[] found = this.requestBodies.get(method);
+		if (found == null) {
+			found = this.requestBodies.computeIfAbsent(method, (handler) -> {
+				boolean[] annotated = new boolean[handler.getParameterCount()];
+				for (int i = 0; i < annotated.length; i++) {
+					annotated[i] = new MethodParameter(handler, i).hasParameterAnnotation(RequestBody.class);
+				}
+				return annotated;
+			});
+		}
+		return found;
 	}
 
 	@Override
