@@ -261,26 +261,42 @@ printf '%s\n' "${results[@]}" | awk '
   }'
 
 echo
-echo "Against the floor (means over the rounds; targets from docs/performance.md):"
+echo "Against the floor (means over the rounds, and the lowest and highest of the rounds' own throughput"
+echo "ratios, which show how far one round's figure can be trusted; targets from docs/performance.md):"
 printf '%s\n' "${results[@]}" | awk '
   {
     group = $1 " " $2 " " $3; key = group SUBSEP $5
     if (!(group in seen)) { seen[group] = 1; groups[++count] = group }
     runs[key]++; rps[key] += $6; p50[key] += $7; p99[key] += $8; app[key] += $9; redis[key] += $10
+    round_rps[group SUBSEP $4 SUBSEP $5] = $6
+    if ($4 > max_round) max_round = $4
   }
   function mean(sum, key) { return sum[key] / runs[key] }
   function ratio(a, b) { return (b > 0) ? a / b : 0 }
+  # The lowest and highest idem/floor throughput ratio among the rounds of a group, as "low-high".
+  function round_range(group,    r, idem, floor, x, low, high) {
+    low = ""; high = ""
+    for (r = 1; r <= max_round; r++) {
+      idem = group SUBSEP r SUBSEP "idempotent"; floor = group SUBSEP r SUBSEP "floor"
+      if (!(idem in round_rps) || !(floor in round_rps)) continue
+      x = ratio(round_rps[idem], round_rps[floor])
+      if (low == "" || x < low) low = x
+      if (high == "" || x > high) high = x
+    }
+    return (low == "") ? "-" : sprintf("%.2f-%.2f", low, high)
+  }
   END {
-    printf "%-18s %-15s %5s %12s %12s %14s %14s %16s %16s\n", "example", "keys", "conns", "plain/floor",
-      "idem/floor", "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
+    printf "%-18s %-15s %5s %12s %12s %12s %14s %14s %16s %16s\n", "example", "keys", "conns", "plain/floor",
+      "idem/floor", "by round", "p50 idem/floor", "p99 idem/floor", "app CPU - floor", "Redis CPU/floor"
     for (i = 1; i <= count; i++) {
       group = groups[i]; split(group, g, " ")
       plain = group SUBSEP "plain"; floor = group SUBSEP "floor"; idem = group SUBSEP "idempotent"
       throughput = ratio(mean(rps, idem), mean(rps, floor))
       app_gap = mean(app, idem) - mean(app, floor)
       redis_ratio = ratio(mean(redis, idem), mean(redis, floor))
-      printf "%-18s %-15s %5s %12.2f %12.2f %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2], g[3],
-        ratio(mean(rps, plain), mean(rps, floor)), throughput, ratio(mean(p50, idem), mean(p50, floor)),
+      printf "%-18s %-15s %5s %12.2f %12.2f %12s %14.2f %14.2f %+16.1f %16.2f\n", g[1], g[2], g[3],
+        ratio(mean(rps, plain), mean(rps, floor)), throughput, round_range(group),
+        ratio(mean(p50, idem), mean(p50, floor)),
         ratio(mean(p99, idem), mean(p99, floor)), app_gap, redis_ratio
       verdict = verdict sprintf("%-18s %-15s %5s throughput %s %.2f: %s", g[1], g[2], g[3],
         (g[2] == "unique") ? ">= 0.95x floor," : ">= 1.00x floor,", throughput,
