@@ -18,7 +18,9 @@ import java.lang.reflect.Parameter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import dev.idempotent.core.CallOutcome;
@@ -108,6 +110,8 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	// within the wait even when it was renewed just before the consumer died.
 	private static final Duration LAPSE_MARGIN = Duration.ofSeconds(1);
 
+	private final Map<Method, boolean[]> headerParameters = new ConcurrentHashMap<>(64);
+
 	/** Whether a listener container calls the method: one of the listener annotations is on it. */
 	@Override
 	public boolean supports(Method method) {
@@ -133,7 +137,25 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	 */
 	@Override
 	public void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs) {
-		inputs.text("arguments").values(payloads(method, arguments));
+		inputs.text("arguments").values(payloads(headerParameters(method), arguments));
+	}
+
+	// Which parameters are @Header or @Headers, looked up once per method: reading a parameter's
+	// annotations copies them, a cost every message would pay.
+	private boolean[] headerParameters(Method method) {
+		boolean[] found = this.headerParameters.get(method);
+		if (found == null) {
+			found = this.headerParameters.computeIfAbsent(method, (listener) -> {
+				Parameter[] parameters = listener.getParameters();
+				boolean[] annotated = new boolean[parameters.length];
+				for (int i = 0; i < parameters.length; i++) {
+					MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
+					annotated[i] = HEADER_ANNOTATIONS.stream().anyMatch(annotations::isPresent);
+				}
+				return annotated;
+			});
+		}
+		return found;
 	}
 
 	/** A listener's key comes from its message (a key expression), never from an HTTP request. */
@@ -142,13 +164,11 @@ public class MessageListenerTransport implements IdempotencyTransport {
 		return null;
 	}
 
-	private static Object[] payloads(Method method, Object[] arguments) {
+	private static Object[] payloads(boolean[] headerParameters, Object[] arguments) {
 		List<@Nullable Object> payloads = new ArrayList<>(arguments.length);
-		Parameter[] parameters = method.getParameters();
 		for (int i = 0; i < arguments.length; i++) {
 			Object argument = arguments[i];
-			MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
-			boolean delivery = HEADER_ANNOTATIONS.stream().anyMatch(annotations::isPresent)
+			boolean delivery = headerParameters[i]
 					|| (argument != null && DELIVERY_TYPES.stream().anyMatch((type) -> type.isInstance(argument)));
 			if (!delivery) {
 				payloads.add(payload(argument));

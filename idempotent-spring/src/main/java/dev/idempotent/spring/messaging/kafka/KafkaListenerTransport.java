@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.idempotent.core.CallOutcome;
 import dev.idempotent.core.DuplicateRequestException;
@@ -93,6 +95,8 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 	// running one first (awaitCompletion), so the pause between them need not be the rest of the lease.
 	private static final Duration IN_PROGRESS_RETRY_AFTER = Duration.ofSeconds(1);
 
+	private final Map<Method, ParameterHeaders> parameterHeaders = new ConcurrentHashMap<>(64);
+
 	/** Whether a Kafka listener container calls the method: {@code @KafkaListener} or {@code @KafkaHandler}. */
 	@Override
 	public boolean supports(Method method) {
@@ -122,7 +126,7 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 	 */
 	@Override
 	public @Nullable String key(String header, Method method, Object[] arguments) {
-		Parameter[] parameters = method.getParameters();
+		ParameterHeaders headers = parameterHeaders(method);
 		boolean carried = false;
 		@Nullable Object headerValue = null;
 		@Nullable Object recordKey = null;
@@ -136,7 +140,7 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 				Object value = message.getHeaders().get(header);
 				return text((value != null) ? value : message.getHeaders().get(KafkaHeaders.RECEIVED_KEY));
 			}
-			String name = headerName(parameters[i]);
+			String name = headers.names()[i];
 			if (header.equals(name)) {
 				carried = true;
 				headerValue = argument;
@@ -164,12 +168,10 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 	@Override
 	public void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs) {
 		List<@Nullable Object> payloads = new ArrayList<>(arguments.length);
-		Parameter[] parameters = method.getParameters();
+		boolean[] delivery = parameterHeaders(method).delivery();
 		for (int i = 0; i < arguments.length; i++) {
 			Object argument = arguments[i];
-			MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
-			if (annotations.isPresent(Header.class) || annotations.isPresent(Headers.class)
-					|| argument instanceof Acknowledgment || argument instanceof Consumer<?, ?>) {
+			if (delivery[i] || argument instanceof Acknowledgment || argument instanceof Consumer<?, ?>) {
 				continue;
 			}
 			if (argument instanceof ConsumerRecord<?, ?> record) {
@@ -237,6 +239,31 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 
 	private static Duration retryAfter(Duration retryAfter) {
 		return (retryAfter.compareTo(MINIMUM_RETRY_AFTER) < 0) ? MINIMUM_RETRY_AFTER : retryAfter;
+	}
+
+	// The @Header names and the @Header or @Headers parameters, looked up once per method: reading a
+	// parameter's annotations copies them, a cost every record would pay.
+	private ParameterHeaders parameterHeaders(Method method) {
+		ParameterHeaders found = this.parameterHeaders.get(method);
+		if (found == null) {
+			found = this.parameterHeaders.computeIfAbsent(method, (listener) -> {
+				Parameter[] parameters = listener.getParameters();
+				@Nullable String[] names = new String[parameters.length];
+				boolean[] delivery = new boolean[parameters.length];
+				for (int i = 0; i < parameters.length; i++) {
+					MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
+					names[i] = headerName(parameters[i]);
+					delivery[i] = annotations.isPresent(Header.class) || annotations.isPresent(Headers.class);
+				}
+				return new ParameterHeaders(names, delivery);
+			});
+		}
+		return found;
+	}
+
+	// Per parameter of a listener: the record header it carries, if any, and whether it describes the
+	// delivery (a @Header or @Headers argument) rather than the record's value.
+	private record ParameterHeaders(@Nullable String[] names, boolean[] delivery) {
 	}
 
 	private static @Nullable String headerName(Parameter parameter) {
