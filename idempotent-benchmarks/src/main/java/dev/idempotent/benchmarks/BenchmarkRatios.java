@@ -57,7 +57,8 @@ final class BenchmarkRatios {
 	String report() {
 		StringBuilder report = new StringBuilder();
 		report.append("Idempotency benchmarks: mean ± 99.9% error over the measured iterations of this run\n");
-		report.append("Redis: our path and its floor, timed in turns (µs per call; ratio ours / floor)\n");
+		report.append("Redis: our path and its floor, timed in turns (µs per call; ratio ours / floor; the calling "
+				+ "thread's CPU µs per call)\n");
 		pair(report, "claimAndComplete", "store claim + complete vs SET NX PX + SET", 1.10);
 		pair(report, "storeDuplicate", "duplicate, store claim vs GET", Double.NaN);
 		pair(report, "proxyDuplicate", "duplicate through the proxy vs GET", 1.10);
@@ -80,10 +81,16 @@ final class BenchmarkRatios {
 		Stat floor = stat(benchmark,
 				(iteration) -> counter(iteration, "floorNanos") / counter(iteration, "calls") / 1000);
 		Stat ratio = stat(benchmark, (iteration) -> counter(iteration, "ourNanos") / counter(iteration, "floorNanos"));
+		Stat ourCpu = stat(benchmark,
+				(iteration) -> counter(iteration, "ourCpuNanos") / counter(iteration, "calls") / 1000);
+		Stat floorCpu = stat(benchmark,
+				(iteration) -> counter(iteration, "floorCpuNanos") / counter(iteration, "calls") / 1000);
 		String figures = (ours == null || floor == null) ? "n/a"
 				: String.format(Locale.ROOT, "%s vs %s µs", ours.value(), floor.value());
-		report.append(String.format(Locale.ROOT, "  %-46s %-24s ratio %-14s %s%n", label, figures,
-				(ratio != null) ? ratio.withError() : "n/a", verdict(ratio, target, "<=", "x")));
+		String cpu = (ourCpu == null || floorCpu == null) ? "n/a"
+				: String.format(Locale.ROOT, "%s vs %s", ourCpu.value(), floorCpu.value());
+		report.append(String.format(Locale.ROOT, "  %-46s %-24s ratio %-14s cpu %-16s %s%n", label, figures,
+				(ratio != null) ? ratio.withError() : "n/a", cpu, verdict(ratio, target, "<=", "x")));
 	}
 
 	private @Nullable Stat cpu(StringBuilder report, String benchmark, String label) {

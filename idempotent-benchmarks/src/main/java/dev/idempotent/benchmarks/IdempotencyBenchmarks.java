@@ -149,15 +149,23 @@ public class IdempotencyBenchmarks {
 
 	/**
 	 * The nanoseconds spent on our path and on its floor over one iteration, timed in turns (which
-	 * goes first alternates, so neither always meets a cold connection).
+	 * goes first alternates, so neither always meets a cold connection), and the calling thread's CPU
+	 * time on each: the time a call takes includes waits for a core on a shared machine, its CPU time
+	 * is what the calling thread did.
 	 */
 	@State(Scope.Thread)
 	@AuxCounters(AuxCounters.Type.EVENTS)
 	public static class Pair {
 
+		private static final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
 		public long ourNanos;
 
 		public long floorNanos;
+
+		public long ourCpuNanos;
+
+		public long floorCpuNanos;
 
 		public long calls;
 
@@ -167,17 +175,24 @@ public class IdempotencyBenchmarks {
 		public void clear() {
 			this.ourNanos = 0;
 			this.floorNanos = 0;
+			this.ourCpuNanos = 0;
+			this.floorCpuNanos = 0;
 			this.calls = 0;
 		}
 
 		void time(Blackhole blackhole, Supplier<?> ours, Supplier<?> floor) {
+			long startCpu = threads.getCurrentThreadCpuTime();
 			long start = System.nanoTime();
 			blackhole.consume(this.ourFirst ? ours.get() : floor.get());
 			long middle = System.nanoTime();
+			long middleCpu = threads.getCurrentThreadCpuTime();
 			blackhole.consume(this.ourFirst ? floor.get() : ours.get());
 			long end = System.nanoTime();
+			long endCpu = threads.getCurrentThreadCpuTime();
 			this.ourNanos += this.ourFirst ? middle - start : end - middle;
 			this.floorNanos += this.ourFirst ? end - middle : middle - start;
+			this.ourCpuNanos += this.ourFirst ? middleCpu - startCpu : endCpu - middleCpu;
+			this.floorCpuNanos += this.ourFirst ? endCpu - middleCpu : middleCpu - startCpu;
 			this.ourFirst = !this.ourFirst;
 			this.calls++;
 		}
