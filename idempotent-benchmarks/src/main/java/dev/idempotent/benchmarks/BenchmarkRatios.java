@@ -72,6 +72,11 @@ final class BenchmarkRatios {
 		Stat noOp = cpu(report, "proxyOnNoOpStore", "through the proxy, no-op store");
 		Stat inMemory = cpu(report, "proxyOnInMemory", "through the proxy, in-memory store");
 		difference(report, "the proxy's own CPU cost (no-op store - plain)", noOp, plain, 3.0);
+		Stat afterRoundTrip = stat("proxyOnNoOpStoreAfterRoundTrip",
+				(iteration) -> (counter(iteration, "ourCpuNanos") - counter(iteration, "floorCpuNanos"))
+						/ counter(iteration, "calls") / 1000);
+		report.append(String.format(Locale.ROOT, "  %-46s %s%n", "the same, each call right after a GET",
+				(afterRoundTrip != null) ? afterRoundTrip.withError() : "n/a"));
 		difference(report, "in-memory store - plain", inMemory, plain, Double.NaN);
 		return report.toString();
 	}

@@ -61,6 +61,9 @@ import org.springframework.data.redis.core.ValueOperations;
  * <li>{@code proxyOnNoOpStore}, {@code proxyOnInMemory}, {@code plainMethod}: the annotated method on a
  * store that stores nothing and on the in-memory store, and the same method without the annotation,
  * each with the calling thread's CPU time.</li>
+ * <li>{@code proxyOnNoOpStoreAfterRoundTrip}: the annotated method on the no-op store against the plain
+ * method, each right after a {@code GET}, timed in turns; the difference of their CPU times is the
+ * proxy's own when a round trip comes before it, as it does on Redis.</li>
  * </ul>
  * Round trips on loopback dominate the Redis benchmarks, and a busy machine slows them by different
  * amounts from one minute to the next, so each one times our path and its floor in turns within the
@@ -114,6 +117,21 @@ public class IdempotencyBenchmarks {
 	public void proxyOnRedis(OnRedis redis, Keys keys, Pair pair, Blackhole blackhole) {
 		pair.time(blackhole, () -> redis.receipts.issue(keys.next("k"), ITEM),
 				() -> rawSetNxThenSet(redis, keys.next(redis.prefix + "raw:")));
+	}
+
+	// The proxy's own work as it runs on Redis, right after a round trip: the annotated method on the no-op
+	// store and the plain method, each after the same GET, so that the difference of their CPU times is
+	// the proxy's when a wait for Redis has just handed the core to other threads.
+	@Benchmark
+	public void proxyOnNoOpStoreAfterRoundTrip(NoOpStore noOp, OnRedis redis, Keys keys, Pair pair,
+			Blackhole blackhole) {
+		pair.time(blackhole, () -> afterRoundTrip(redis, blackhole, () -> noOp.receipts.issue(keys.next("k"), ITEM)),
+				() -> afterRoundTrip(redis, blackhole, () -> noOp.plain.issue(keys.next("k"), ITEM)));
+	}
+
+	private static Receipt afterRoundTrip(OnRedis redis, Blackhole blackhole, Supplier<Receipt> call) {
+		blackhole.consume(redis.values.get(redis.rawDuplicateKey));
+		return call.get();
 	}
 
 	private static boolean storeClaimAndComplete(OnRedis redis, String key) {
