@@ -14,13 +14,10 @@
 package dev.idempotent.spring.messaging;
 
 import java.lang.reflect.Method;
-import java.lang.reflect.Parameter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import dev.idempotent.core.CallOutcome;
@@ -36,6 +33,7 @@ import dev.idempotent.spring.transport.FingerprintInputs;
 import dev.idempotent.spring.transport.IdempotencyInvocation;
 import dev.idempotent.spring.transport.IdempotencyOperation;
 import dev.idempotent.spring.transport.IdempotencyTransport;
+import dev.idempotent.spring.transport.ParameterFlags;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +108,11 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	// within the wait even when it was renewed just before the consumer died.
 	private static final Duration LAPSE_MARGIN = Duration.ofSeconds(1);
 
-	private final Map<Method, boolean[]> headerParameters = new ConcurrentHashMap<>(64);
+	// Which parameters are @Header or @Headers.
+	private final ParameterFlags headerParameters = new ParameterFlags((listener, index) -> {
+		MergedAnnotations annotations = MergedAnnotations.from(listener.getParameters()[index]);
+		return HEADER_ANNOTATIONS.stream().anyMatch(annotations::isPresent);
+	});
 
 	/** Whether a listener container calls the method: one of the listener annotations is on it. */
 	@Override
@@ -137,25 +139,7 @@ public class MessageListenerTransport implements IdempotencyTransport {
 	 */
 	@Override
 	public void fingerprint(Method method, Object[] arguments, FingerprintInputs inputs) {
-		inputs.text("arguments").values(payloads(headerParameters(method), arguments));
-	}
-
-	// Which parameters are @Header or @Headers, looked up once per method: reading a parameter's
-	// annotations copies them, a cost every message would pay.
-	private boolean[] headerParameters(Method method) {
-		boolean[] found = this.headerParameters.get(method);
-		if (found == null) {
-			found = this.headerParameters.computeIfAbsent(method, (listener) -> {
-				Parameter[] parameters = listener.getParameters();
-				boolean[] annotated = new boolean[parameters.length];
-				for (int i = 0; i < parameters.length; i++) {
-					MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
-					annotated[i] = HEADER_ANNOTATIONS.stream().anyMatch(annotations::isPresent);
-				}
-				return annotated;
-			});
-		}
-		return found;
+		inputs.text("arguments").values(payloads(this.headerParameters.of(method), arguments));
 	}
 
 	/** A listener's key comes from its message (a key expression), never from an HTTP request. */

@@ -252,7 +252,7 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 				boolean[] delivery = new boolean[parameters.length];
 				for (int i = 0; i < parameters.length; i++) {
 					MergedAnnotations annotations = MergedAnnotations.from(parameters[i]);
-					names[i] = headerName(parameters[i]);
+					names[i] = headerName(annotations);
 					delivery[i] = annotations.isPresent(Header.class) || annotations.isPresent(Headers.class);
 				}
 				return new ParameterHeaders(names, delivery);
@@ -266,8 +266,8 @@ public class KafkaListenerTransport implements IdempotencyTransport {
 	private record ParameterHeaders(@Nullable String[] names, boolean[] delivery) {
 	}
 
-	private static @Nullable String headerName(Parameter parameter) {
-		MergedAnnotation<Header> header = MergedAnnotations.from(parameter).get(Header.class);
+	private static @Nullable String headerName(MergedAnnotations annotations) {
+		MergedAnnotation<Header> header = annotations.get(Header.class);
 		if (!header.isPresent()) {
 			return null;
 		}

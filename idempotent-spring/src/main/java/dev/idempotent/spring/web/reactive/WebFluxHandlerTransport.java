@@ -18,12 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import dev.idempotent.spring.transport.FingerprintInputs;
 import dev.idempotent.spring.transport.IdempotencyInvocation;
 import dev.idempotent.spring.transport.IdempotencyTransport;
 import dev.idempotent.spring.transport.MethodCallTransport;
+import dev.idempotent.spring.transport.ParameterFlags;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 
@@ -49,7 +49,9 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 	// A handler's call is a method call whose request is in its subscriber's context, but for its fingerprint.
 	private final MethodCallTransport methodCall;
 
-	private final Map<Method, boolean[]> requestBodies = new ConcurrentHashMap<>(64);
+	// Which parameters are @RequestBody.
+	private final ParameterFlags requestBodies = new ParameterFlags(
+			(handler, index) -> new MethodParameter(handler, index).hasParameterAnnotation(RequestBody.class));
 
 	public WebFluxHandlerTransport(ReactiveThreadBoundRequest request) {
 		this.request = request;
@@ -92,7 +94,7 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 			parameter.getValue().forEach(inputs::text);
 		}
 		List<@Nullable Object> bodies = new ArrayList<>();
-		boolean[] requestBodies = requestBodies(method);
+		boolean[] requestBodies = this.requestBodies.of(method);
 		for (int i = 0; i < arguments.length; i++) {
 			if (requestBodies[i]) {
 				if (arguments[i] instanceof Publisher<?>) {
@@ -105,22 +107,6 @@ public class WebFluxHandlerTransport implements IdempotencyTransport {
 			}
 		}
 		inputs.values(bodies);
-	}
-
-	// Which parameters are @RequestBody, looked up once per method: reading a parameter's annotations
-	// copies them, a cost every request would pay.
-	private boolean[] requestBodies(Method method) {
-		boolean[] found = this.requestBodies.get(method);
-		if (found == null) {
-			found = this.requestBodies.computeIfAbsent(method, (handler) -> {
-				boolean[] annotated = new boolean[handler.getParameterCount()];
-				for (int i = 0; i < annotated.length; i++) {
-					annotated[i] = new MethodParameter(handler, i).hasParameterAnnotation(RequestBody.class);
-				}
-				return annotated;
-			});
-		}
-		return found;
 	}
 
 	@Override
