@@ -417,7 +417,7 @@ public final class IdempotencyEngine {
 			notifyListener(call, CallOutcome.REPLAYED);
 			return new Started<>(replay, null);
 		}
-		ActiveCall active = new ActiveCall(call, prepared.key(), prepared.storageKey(), prepared.owner(), claim.fence(),
+		ActiveCall active = new ActiveCall(call, prepared.key(), prepared.storageKey(), prepared.owner(), claim,
 				claimed.sentNanos(), prepared.outer());
 		return new Started<>(null, active);
 	}
@@ -1191,7 +1191,10 @@ public final class IdempotencyEngine {
 
 		final String owner;
 
-		final long fence;
+		// The claim's fence: given with the claim, or read from the store the first time it is asked for.
+		volatile long fence;
+
+		final boolean fenceOnRequest;
 
 		final @Nullable ActiveCall parent;
 
@@ -1227,13 +1230,14 @@ public final class IdempotencyEngine {
 
 		volatile boolean released;
 
-		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, long fence, long claimSentNanos,
-				@Nullable ActiveCall parent) {
+		ActiveCall(IdempotencyCall call, String key, String storageKey, String owner, ClaimResult claim,
+				long claimSentNanos, @Nullable ActiveCall parent) {
 			this.call = call;
 			this.key = key;
 			this.storageKey = storageKey;
 			this.owner = owner;
-			this.fence = fence;
+			this.fence = claim.fence();
+			this.fenceOnRequest = claim.fenceOnRequest();
 			this.parent = parent;
 			this.leaseNanos = call.policy().lease().toNanos();
 			this.heldUntil = claimSentNanos + this.leaseNanos;
@@ -1257,7 +1261,25 @@ public final class IdempotencyEngine {
 
 		@Override
 		public long fence() {
-			return this.fence;
+			long known = this.fence;
+			if (known != ClaimResult.NO_FENCE || !this.fenceOnRequest) {
+				return known;
+			}
+			long read = Storage.call(() -> IdempotencyEngine.this.store.fence(this.storageKey, this.owner));
+			if (read == ClaimResult.NO_FENCE) {
+				if (!this.finishing && !this.ended && !this.released) {
+					lose("the store no longer held it when its fence was asked for");
+				}
+				throw new IllegalStateException("This idempotent call no longer holds its key, so it has no fence: "
+						+ "a duplicate may have claimed the key since, and a write fenced now could overwrite its work");
+			}
+			synchronized (this) {
+				// Two threads that asked at once both read a valid fence; the call keeps the first for good.
+				if (this.fence == ClaimResult.NO_FENCE) {
+					this.fence = read;
+				}
+				return this.fence;
+			}
 		}
 
 		@Override

@@ -42,6 +42,14 @@ public interface IdempotencyLease {
 	/**
 	 * The fencing value of the claim: greater for every later claim of the same key, or
 	 * {@link ClaimResult#NO_FENCE} when the store gives none.
+	 * <p>
+	 * A store may read it only when it is first asked for ({@link ClaimResult#acquiredFenceOnRequest()};
+	 * the Redis store does): that first call then asks the store, a blocking round trip, and later calls
+	 * answer the same value at once.
+	 * @throws IllegalStateException if the fence is read on request and the store no longer holds this
+	 * call's claim: a duplicate may have claimed the key since, so nothing must be written with a fence
+	 * (the lease counts as lost, as {@link #isHeld()} then says)
+	 * @throws IdempotencyStorageUnavailableException if the fence is read on request and the store failed
 	 */
 	long fence();
 

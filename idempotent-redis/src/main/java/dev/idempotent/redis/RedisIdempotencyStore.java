@@ -27,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.idempotent.core.StoreDurations;
 import dev.idempotent.core.store.ClaimResult;
@@ -35,6 +37,7 @@ import dev.idempotent.core.store.IdempotencyStore;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -49,16 +52,21 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.util.ClassUtils;
 
 /**
- * An {@link IdempotencyStore} on Redis 6.2 or newer, standalone, Sentinel or Cluster.
+ * An {@link IdempotencyStore} on Redis 6.2 or newer (7.0 or newer for the plain claim), standalone,
+ * Sentinel or Cluster.
  * <p>
  * A record is one string under its storage key (the format is described below): a claim is
- * {@code SET key <in progress> NX PX <lease>}, a completion {@code SET key <completed> PX <retention>}
- * once the owner was checked. Every primitive is one Lua script touching that one key, run with
- * EVALSHA (falling back to EVAL), so it is atomic and works in any cluster slot; a new call costs
- * two scripts and five Redis commands inside them ({@code SET}, {@code TIME}; {@code GET},
- * {@code PTTL}, {@code SET}). Every write sets a TTL: the lease while in progress, the retention
- * once completed. Owner checks happen inside the scripts, so a caller whose lease lapsed can never
- * change a newer claim.
+ * {@code SET key <in progress> NX PX <lease> GET}, a completion {@code SET key <completed> PX <retention>}
+ * once the owner was checked. Every primitive touches that one key, so it is atomic and works in any
+ * cluster slot. With Lettuce, and without waiting for replicas, a claim is that plain command: it
+ * claims a free key or answers the holder's value; a completed holder is the duplicate's answer (its
+ * time to live is not read), a holder in progress is read again by the claim script, which gives its
+ * time to live too. Every other primitive, and every claim otherwise, is one Lua script run with
+ * EVALSHA (falling back to EVAL). A new call costs one command and one script running three
+ * ({@code GET}, {@code PTTL}, {@code SET}); a duplicate of a completed call one command. Redis 6.2
+ * refuses {@code NX} with {@code GET}: the store then claims with the script from its first claim on.
+ * Every write sets a TTL: the lease while in progress, the retention once completed. Owner checks
+ * happen inside the scripts, so a caller whose lease lapsed can never change a newer claim.
  * <h2>The record</h2>
  * <ul>
  * <li>In progress: {@code 1|I|<owner>|<lease ms>|<fingerprint>|<created epoch ms>}, living for the lease.</li>
@@ -110,9 +118,12 @@ import org.springframework.util.ClassUtils;
  * request is refused, and a renewal, which is then retried, instead of holding them up. Redis's own
  * error (NOAUTH, OOM, READONLY) is thrown as Lettuce reports it, so logs name it.
  * <h2>Fencing</h2>
- * An acquired claim's fence is Redis's clock ({@code TIME}) in microseconds when it was claimed: one
- * clock for every instance of the application, so a later claim of a key gets a greater fence as
- * long as the Redis server's clock does not step back.
+ * A claim's fence is Redis's clock ({@code TIME}) in microseconds: one clock for every instance of
+ * the application, so a later claim of a key gets a greater fence as long as the Redis server's clock
+ * does not step back. A plain claim reads no clock: its fence is read {@linkplain #fence on request},
+ * by a script that reads it only while the owner holds the key, so it is still lower than that of any
+ * later claim. A claim made by the script (a token's, one that waits for replicas, with Jedis, on
+ * Redis 6.2) carries its fence.
  * <h2>Near-cache</h2>
  * Given a {@link RedisNearCache}, a claim (token claims included) of a key whose completed record the
  * cache holds is answered with that record without a round trip, and a claim that meets a completed
@@ -129,6 +140,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	// The callbacks get the template's connection itself, as its own operations do, not a proxy made for
 	// every call that only guards against a close() the callbacks never make.
 	private static final boolean EXPOSE_CONNECTION = true;
+
+	// The time to live of a record read without PTTL: unknown.
+	private static final Long UNKNOWN_TTL = -1L;
 
 	/** The longest a store call takes by default before it fails: 2 seconds. */
 	public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
@@ -148,6 +162,10 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	// Completed records answered without a round trip; null when the store has no near-cache.
 	private final @Nullable RedisNearCache nearCache;
+
+	// Whether a claim is tried as the plain SET NX PX GET first: Redis 6.2 refuses NX with GET, and once
+	// it has, claims run the script for good.
+	private volatile boolean plainClaims = true;
 
 	public RedisIdempotencyStore(RedisConnectionFactory connectionFactory) {
 		this(connectionFactory, Clock.systemUTC());
@@ -217,7 +235,78 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		if (cached != null) {
 			return cached;
 		}
+		if (claimsPlainly()) {
+			String value = RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis());
+			String leaseMillis = millis(lease, "lease");
+			ClaimResult plain = plainClaimResult(key, () -> this.redis.execute(
+					(RedisCallback<String>) (connection) -> LettuceCalls.setIfAbsentGet(connection, key, value,
+							leaseMillis, this.commandTimeout.toMillis()),
+					EXPOSE_CONNECTION));
+			if (plain != null) {
+				return learned(key, plain);
+			}
+		}
 		return learned(key, claim(RedisScripts.CLAIM, key, owner, fingerprint, lease, () -> release(key, owner)));
+	}
+
+	// With Lettuce and without waiting for replicas, on a Redis that takes SET with NX and GET (7.0 or newer).
+	private boolean claimsPlainly() {
+		return this.plainClaims && this.lettuce && this.minReplicasAcked == 0;
+	}
+
+	/**
+	 * The plain claim's answer: acquired (its fence read on request) when the key was free, the completed
+	 * record that holds it, or {@code null} when the claim script must answer: the key is held by a
+	 * claim in progress (a duplicate must also learn how long it lives), holds something else, is the
+	 * previous release's hash, or Redis refused the write (out of memory, or a Redis before 7.0).
+	 */
+	private @Nullable ClaimResult plainClaimResult(String key, Supplier<@Nullable String> claim) {
+		String previous;
+		try {
+			previous = claim.get();
+		}
+		catch (RuntimeException ex) {
+			if (!refusedPlainClaim(ex)) {
+				throw ex;
+			}
+			return null;
+		}
+		return plainClaimResult(key, previous);
+	}
+
+	private @Nullable ClaimResult plainClaimResult(String key, @Nullable String previous) {
+		if (previous == null) {
+			return ClaimResult.acquiredFenceOnRequest();
+		}
+		if (!previous.startsWith(RedisRecordFormat.COMPLETED)) {
+			return null;
+		}
+		// Completed: the outcome is all a duplicate needs, and the record's time to live is not read.
+		return ClaimResult.existing(Objects.requireNonNull(
+				RedisRecordFormat.record(key, List.of(previous, UNKNOWN_TTL), this.clock.instant())));
+	}
+
+	// Whether Redis refused the plain claim in a way the claim script answers: nothing was written.
+	private boolean refusedPlainClaim(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause()
+				: null) {
+			String message = cause.getMessage();
+			if (message == null) {
+				continue;
+			}
+			if (message.startsWith("ERR syntax error")) {
+				if (this.plainClaims) {
+					this.plainClaims = false;
+					logger.info("Redis does not take SET with both NX and GET (it is older than 7.0), so every claim "
+							+ "runs the claim script: {}", message);
+				}
+				return true;
+			}
+			if (message.startsWith("WRONGTYPE") || message.contains("OOM command not allowed")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@Override
@@ -258,7 +347,24 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		if (cached != null) {
 			return CompletableFuture.completedFuture(cached);
 		}
-		return claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease).thenApply((claim) -> learned(key, claim));
+		if (!claimsPlainly()) {
+			return claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease)
+				.thenApply((claim) -> learned(key, claim));
+		}
+		String value = RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis());
+		String leaseMillis = millis(lease, "lease");
+		CompletableFuture<@Nullable String> previous = Objects.requireNonNull(this.redis.execute(
+				(RedisCallback<CompletableFuture<@Nullable String>>) (connection) -> LettuceCalls
+					.setIfAbsentGetAsync(connection, key, value, leaseMillis, this.commandTimeout.toMillis()),
+				EXPOSE_CONNECTION));
+		return previous.handle((reply, failure) -> {
+			if (failure != null && !refusedPlainClaim(failure)) {
+				return CompletableFuture.<ClaimResult>failedFuture(LettuceCalls.unwrap(failure));
+			}
+			ClaimResult plain = (failure != null) ? null : plainClaimResult(key, reply);
+			return (plain != null) ? CompletableFuture.completedFuture(plain)
+					: claimAsync(RedisScripts.CLAIM, key, owner, fingerprint, lease);
+		}).thenCompose(Function.identity()).thenApply((claim) -> learned(key, claim));
 	}
 
 	@Override
@@ -479,6 +585,13 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	private record Acknowledged(@Nullable Object result, int replicas) {
 	}
 
+	/** Redis's clock ({@code TIME}) in microseconds, read by a script that first checks the owner holds the key. */
+	@Override
+	public long fence(String key, String owner) {
+		List<?> reply = run(RedisScripts.FENCE, key, RedisRecordFormat.checkOwner(owner));
+		return RedisRecordFormat.fence(key, reply);
+	}
+
 	@Override
 	public boolean release(String key, String owner) {
 		return isOne(run(RedisScripts.RELEASE, key, RedisRecordFormat.checkOwner(owner)));
@@ -583,14 +696,44 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				if (failure == null) {
 					return decode(value);
 				}
-				Throwable cause = unwrap(failure);
-				if (cause instanceof TimeoutException) {
-					sent.get().cancel(true);
-					throw new IllegalStateException("Redis did not answer within " + timeoutMillis + " ms", cause);
-				}
-				throw (cause instanceof RuntimeException redisError) ? redisError
-						: new IllegalStateException("Redis failed: " + cause, cause);
+				throw failed(unwrap(failure), sent.get(), timeoutMillis);
 			});
+		}
+
+		/** {@code SET key value NX PX lease GET}, waiting at most the timeout: the previous value, if any. */
+		static @Nullable String setIfAbsentGet(RedisConnection connection, String key, String value,
+				String leaseMillis, long timeoutMillis) {
+			return (String) decode(await(commands(connection).setGet(bytes(key), bytes(value), ifAbsent(leaseMillis)),
+					timeoutMillis));
+		}
+
+		/** As {@link #setIfAbsentGet}, without waiting, as {@link #evalAsync} does. */
+		static CompletableFuture<@Nullable String> setIfAbsentGetAsync(RedisConnection connection, String key,
+				String value, String leaseMillis, long timeoutMillis) {
+			RedisFuture<byte[]> sent = commands(connection).setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
+			return sent.toCompletableFuture()
+				.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+				.handle((previous, failure) -> {
+					if (failure == null) {
+						return (String) decode(previous);
+					}
+					throw failed(unwrap(failure), sent, timeoutMillis);
+				});
+		}
+
+		private static SetArgs ifAbsent(String leaseMillis) {
+			return SetArgs.Builder.nx().px(Long.parseLong(leaseMillis));
+		}
+
+		// A failure as the store reports it: Redis's own error as Lettuce gave it, a timeout named, the command
+		// that timed out cancelled so that Lettuce never sends it after a reconnect.
+		private static RuntimeException failed(Throwable cause, RedisFuture<?> sent, long timeoutMillis) {
+			if (cause instanceof TimeoutException) {
+				sent.cancel(true);
+				return new IllegalStateException("Redis did not answer within " + timeoutMillis + " ms", cause);
+			}
+			return (cause instanceof RuntimeException redisError) ? redisError
+					: new IllegalStateException("Redis failed: " + cause, cause);
 		}
 
 		static Throwable unwrap(Throwable failure) {

@@ -84,10 +84,7 @@ final class RedisRecordFormat {
 			return ClaimResult.noLiveToken();
 		}
 		if (reply.size() == 3 && "CLAIMED".equals(reply.get(0))) {
-			// Redis's clock in microseconds: one clock for every instance, so a later claim gets more.
-			long seconds = Long.parseLong(String.valueOf(reply.get(1)));
-			long micros = Long.parseLong(String.valueOf(reply.get(2)));
-			return ClaimResult.acquired(seconds * 1_000_000 + micros);
+			return ClaimResult.acquired(micros(reply.get(1), reply.get(2)));
 		}
 		IdempotencyRecord record = record(key, reply, now);
 		if (record == null) {
@@ -95,6 +92,22 @@ final class RedisRecordFormat {
 					"Redis key '" + key + "' holds a one-time token, not an idempotency record");
 		}
 		return ClaimResult.existing(record);
+	}
+
+	/**
+	 * The fence script's reply as a fence.
+	 * @return the fence, or {@link ClaimResult#NO_FENCE} when the owner did not hold the key
+	 */
+	static long fence(String key, @Nullable List<?> reply) {
+		if (reply == null) {
+			throw new IllegalStateException("Redis gave no answer to the fence of '" + key + "'");
+		}
+		return reply.isEmpty() ? ClaimResult.NO_FENCE : micros(reply.get(0), reply.get(1));
+	}
+
+	// Redis's clock (TIME) in microseconds: one clock for every instance, so a later claim gets more.
+	private static long micros(Object seconds, Object micros) {
+		return Long.parseLong(String.valueOf(seconds)) * 1_000_000 + Long.parseLong(String.valueOf(micros));
 	}
 
 	/**

@@ -26,9 +26,11 @@ import org.springframework.data.redis.core.script.RedisScript;
  * {@code KEYS}: the blocking store and any other client of the same records run exactly these, so
  * that they agree on the record. The record's format is {@link RedisRecordFormat}'s.
  * <p>
- * A new call costs two scripts: the claim runs {@code SET NX PX} and {@code TIME} (the fence), the
- * completion {@code GET}, {@code PTTL} and {@code SET PX}. Only a held key is read ({@code GET} and
- * {@code PTTL}), and only a key that is no string is read as the previous release's hash.
+ * The store claims with a plain {@code SET NX PX GET} where it can; the claim script answers where
+ * that command cannot: a holder in progress, the previous release's hash, a Redis that refused the
+ * write, Redis 6.2. The completion runs {@code GET}, {@code PTTL} and {@code SET PX}. Only a held key
+ * is read ({@code GET} and {@code PTTL}), and only a key that is no string is read as the previous
+ * release's hash.
  */
 final class RedisScripts {
 
@@ -200,6 +202,19 @@ final class RedisScripts {
 			""", Long.class);
 
 	/**
+	 * Reads the fence of the owner's live claim: Redis's clock. {@code ARGV}: the owner. Returns
+	 * {@code {seconds, microseconds}}, or nothing when the owner does not hold the key.
+	 */
+	@SuppressWarnings("rawtypes")
+	static final RedisScript<List> FENCE = RedisScript.of(HELD + """
+			if not held(KEYS[1], ARGV[1]) then
+				return {}
+			end
+			local t = redis.call('TIME')
+			return {t[1], t[2]}
+			""", List.class);
+
+	/**
 	 * Reads a record. Returns {@code {value, pttl}}, the previous release's hash fields and pttl, or
 	 * nothing when the key is free or holds the previous release's token.
 	 */
@@ -222,7 +237,8 @@ final class RedisScripts {
 	// Each script's SHA-1, computed once: a script computes its own behind a lock on every call, which a
 	// claim made on an event loop must not wait for, nor tens of request threads queue on.
 	private static final Map<RedisScript<?>, String> SHA1 = Stream
-		.of(CLAIM, CLAIM_TOKEN, ISSUE_TOKEN, RELEASE_TOKEN, COMPLETE, COMPLETE_WITHOUT_OUTCOME, RELEASE, EXTEND, FIND)
+		.of(CLAIM, CLAIM_TOKEN, ISSUE_TOKEN, RELEASE_TOKEN, COMPLETE, COMPLETE_WITHOUT_OUTCOME, RELEASE, EXTEND, FENCE,
+				FIND)
 		.collect(Collectors.toUnmodifiableMap(Function.identity(), RedisScript::getSha1));
 
 	private RedisScripts() {

@@ -133,10 +133,17 @@ class RedisNearCacheTest {
 		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		this.cacheB.awaitRoundTrip();
-		// The claim script reads the record once (its GET and PTTL): the near-cache did not read it again.
-		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L)
-			.containsEntry("get", 1L)
-			.containsEntry("pttl", 1L);
+		// The claim reads the record once (SET NX GET; on Redis 6.2 the claim script's GET and PTTL): the
+		// near-cache did not read it again.
+		if (CommandStats.claimsPlainly(redis)) {
+			assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("set", 1L)
+				.doesNotContainKeys("get", "evalsha");
+		}
+		else {
+			assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L)
+				.containsEntry("get", 1L)
+				.containsEntry("pttl", 1L);
+		}
 		assertThat(this.cacheB.completed(key)).isNull();
 		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().outcome()).isEqualTo(OUTCOME);
 		this.cacheB.awaitRoundTrip();
@@ -147,7 +154,9 @@ class RedisNearCacheTest {
 	void theCachedRecordIsTheOneRedisHolds() {
 		String key = completedOnA("same");
 		this.storeB.tryClaim(key, "owner-2", "fp", LEASE);
-		IdempotencyRecord fromRedis = this.storeB.tryClaim(key, "owner-2", "fp", LEASE).existing();
+		IdempotencyRecord fromRedis = this.storeB.find(key).orElseThrow();
+		// The second duplicate makes the near-cache read the record, after the find above.
+		this.storeB.tryClaim(key, "owner-2", "fp", LEASE);
 		this.cacheB.awaitRoundTrip();
 		IdempotencyRecord cached = this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing();
 		assertThat(cached).usingRecursiveComparison().ignoringFields("expiresAt").isEqualTo(fromRedis);
@@ -183,7 +192,8 @@ class RedisNearCacheTest {
 		assertThat(this.cacheB.completed(key)).isNull();
 		Map<String, Long> before = CommandStats.read(redis);
 		this.storeB.tryClaim(key, "owner-3", "fp", LEASE);
-		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L);
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).as("the claim went to Redis")
+			.containsKey("set");
 	}
 
 	@Test
@@ -286,7 +296,8 @@ class RedisNearCacheTest {
 		Map<String, Long> before = CommandStats.read(redis);
 		assertThat(this.storeB.tryClaim(key, "owner-3", "fp", LEASE).existing().state())
 			.isEqualTo(RecordState.IN_PROGRESS);
-		assertThat(CommandStats.spent(before, CommandStats.read(redis))).containsEntry("evalsha", 1L);
+		assertThat(CommandStats.spent(before, CommandStats.read(redis))).as("the claim went to Redis")
+			.containsKey("set");
 	}
 
 	@Test

@@ -290,7 +290,10 @@ public class IdempotenceService {
 	/**
 	 * Inside an {@link Idempotent} call: the fencing value of its claim, greater for every later claim
 	 * of the same key; {@link dev.idempotent.core.store.ClaimResult#NO_FENCE} when the store gives none.
-	 * @throws IllegalStateException if no idempotent call is running on this thread
+	 * With Redis the first call reads it from Redis (one round trip, while the call still holds its key).
+	 * @throws IllegalStateException if no idempotent call is running on this thread, or if the call no
+	 * longer holds its key when Redis is asked for the fence (write nothing fenced then)
+	 * @throws dev.idempotent.core.IdempotencyStorageUnavailableException if the store failed to give it
 	 */
 	public long fence() {
 		return currentLease().fence();

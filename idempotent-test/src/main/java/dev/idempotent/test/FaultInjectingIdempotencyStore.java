@@ -165,6 +165,12 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
 	}
 
 	@Override
+	public long fence(String key, String owner) {
+		check();
+		return this.delegate.fence(key, owner);
+	}
+
+	@Override
 	public boolean extend(String key, String owner, Duration lease) {
 		check();
 		if (this.heldExtensions.test(key)) {

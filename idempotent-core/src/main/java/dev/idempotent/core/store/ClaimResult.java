@@ -27,9 +27,11 @@ public final class ClaimResult {
 	/** The {@link #fence()} of a claim whose store gives none. */
 	public static final long NO_FENCE = 0;
 
-	private static final ClaimResult ACQUIRED = new ClaimResult(null, false, NO_FENCE);
+	private static final ClaimResult ACQUIRED = new ClaimResult(null, false, NO_FENCE, false);
 
-	private static final ClaimResult NO_LIVE_TOKEN = new ClaimResult(null, true, NO_FENCE);
+	private static final ClaimResult ACQUIRED_FENCE_ON_REQUEST = new ClaimResult(null, false, NO_FENCE, true);
+
+	private static final ClaimResult NO_LIVE_TOKEN = new ClaimResult(null, true, NO_FENCE, false);
 
 	private final @Nullable IdempotencyRecord existing;
 
@@ -37,10 +39,14 @@ public final class ClaimResult {
 
 	private final long fence;
 
-	private ClaimResult(@Nullable IdempotencyRecord existing, boolean noLiveToken, long fence) {
+	private final boolean fenceOnRequest;
+
+	private ClaimResult(@Nullable IdempotencyRecord existing, boolean noLiveToken, long fence,
+			boolean fenceOnRequest) {
 		this.existing = existing;
 		this.noLiveToken = noLiveToken;
 		this.fence = fence;
+		this.fenceOnRequest = fenceOnRequest;
 	}
 
 	/** The claim was acquired, by a store that gives no fencing value. */
@@ -57,11 +63,19 @@ public final class ClaimResult {
 		if (fence <= NO_FENCE) {
 			throw new IllegalArgumentException("A fence is positive, was " + fence);
 		}
-		return new ClaimResult(null, false, fence);
+		return new ClaimResult(null, false, fence, false);
+	}
+
+	/**
+	 * The claim was acquired, and its fencing value is read only when asked for, with
+	 * {@link IdempotencyStore#fence}: a store whose claim would cost more if it read its clock too.
+	 */
+	public static ClaimResult acquiredFenceOnRequest() {
+		return ACQUIRED_FENCE_ON_REQUEST;
 	}
 
 	public static ClaimResult existing(IdempotencyRecord record) {
-		return new ClaimResult(Objects.requireNonNull(record, "record"), false, NO_FENCE);
+		return new ClaimResult(Objects.requireNonNull(record, "record"), false, NO_FENCE, false);
 	}
 
 	/** A token claim found neither a live token nor a record: the token was never issued or expired. */
@@ -82,10 +96,16 @@ public final class ClaimResult {
 	 * The fencing value of an acquired claim: business code passes it with its writes, and the
 	 * resource refuses a write whose fence is lower than one it has seen, so a caller whose lease
 	 * lapsed cannot overwrite the work of the caller that claimed the key after it.
-	 * @return the fence, or {@link #NO_FENCE} when the store gives none or the claim was not acquired
+	 * @return the fence, or {@link #NO_FENCE} when the store gives none, reads it on request
+	 * ({@link #fenceOnRequest()}), or the claim was not acquired
 	 */
 	public long fence() {
 		return this.fence;
+	}
+
+	/** Whether the acquired claim's fence is read when asked for, with {@link IdempotencyStore#fence}. */
+	public boolean fenceOnRequest() {
+		return this.fenceOnRequest;
 	}
 
 	/**
@@ -105,7 +125,10 @@ public final class ClaimResult {
 		if (this.existing != null) {
 			return "ClaimResult[existing=" + this.existing.state() + "]";
 		}
-		return this.noLiveToken ? "ClaimResult[noLiveToken]" : "ClaimResult[acquired, fence=" + this.fence + "]";
+		if (this.noLiveToken) {
+			return "ClaimResult[noLiveToken]";
+		}
+		return "ClaimResult[acquired, fence=" + (this.fenceOnRequest ? "on request" : this.fence) + "]";
 	}
 
 }

@@ -46,10 +46,23 @@ public interface IdempotencyStore {
 	 * @param owner the random token of this claim
 	 * @param fingerprint the request fingerprint to store, or {@code null}
 	 * @param lease how long the claim lives unless completed, released or extended
-	 * @return acquired (with its {@linkplain ClaimResult#fence() fence} if the store gives one), or
-	 * the record that already holds the key
+	 * @return acquired (with its {@linkplain ClaimResult#fence() fence} if the store gives one, or to
+	 * read it {@linkplain ClaimResult#acquiredFenceOnRequest() on request}), or the record that already
+	 * holds the key
 	 */
 	ClaimResult tryClaim(String key, String owner, @Nullable String fingerprint, Duration lease);
+
+	/**
+	 * The fencing value of the owner's claim, read now, for a claim acquired with
+	 * {@link ClaimResult#acquiredFenceOnRequest()}. Read while the owner holds the key, it is greater
+	 * than the fence of any earlier claim of the key and lower than that of any later one, which can
+	 * only be made once this claim is gone. The default throws {@link UnsupportedOperationException}:
+	 * a store whose claims carry their fence never needs it.
+	 * @return the fence, or {@link ClaimResult#NO_FENCE} when the owner no longer holds the key
+	 */
+	default long fence(String key, String owner) {
+		throw new UnsupportedOperationException(getClass().getName() + " gives no fence on request");
+	}
 
 	/**
 	 * Turns the owner's {@link RecordState#IN_PROGRESS} record into a {@link RecordState#COMPLETED}

@@ -126,6 +126,12 @@ public class ObservedIdempotencyStore implements IdempotencyStore {
 	}
 
 	@Override
+	public long fence(String key, String owner) {
+		return observe("fence", () -> this.delegate.fence(key, owner),
+				(fence) -> owned(fence != ClaimResult.NO_FENCE));
+	}
+
+	@Override
 	public boolean extend(String key, String owner, Duration lease) {
 		return observe("extend", () -> this.delegate.extend(key, owner, lease), ObservedIdempotencyStore::owned);
 	}

@@ -72,7 +72,7 @@ public final class TestRedis {
 			container.start();
 			return new Endpoint(container.getRedisHost(), container.getRedisPort(), "Testcontainers");
 		}
-		return startRedisServer();
+		return startEmbeddedRedisServer();
 	}
 
 	private static boolean dockerAvailable() {
@@ -84,7 +84,11 @@ public final class TestRedis {
 		}
 	}
 
-	private static Endpoint startRedisServer() {
+	/**
+	 * Starts a redis-server from the binary the embedded-redis jar ships (6.2), whatever Redis the
+	 * other tests use; it stops when the JVM exits.
+	 */
+	public static Endpoint startEmbeddedRedisServer() {
 		int port = freePort();
 		try {
 			RedisServer server = RedisServer.newRedisServer()
