@@ -32,8 +32,6 @@ import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.IdempotencyListener;
 import dev.idempotent.core.IdempotencyPolicy;
 import dev.idempotent.core.LeaseRenewer;
-import dev.idempotent.core.Outcome;
-import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.test.servers.RedisProcesses;
 import io.lettuce.core.cluster.SlotHash;
@@ -48,6 +46,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import static dev.idempotent.redis.TextOutcomes.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -58,20 +57,6 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * duplicate waits instead of running beside it.
  */
 class RedisClusterNodeStallTest {
-
-	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
-
-		@Override
-		public String encode(Outcome<String> outcome) {
-			return "=" + ((Outcome.Returned<String>) outcome).value();
-		}
-
-		@Override
-		public Outcome<String> decode(String stored) {
-			return Outcome.returned(stored.substring(1));
-		}
-
-	};
 
 	private static final Duration LEASE = Duration.ofMillis(1500);
 

@@ -26,8 +26,6 @@ import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.IdempotencyPolicy;
-import dev.idempotent.core.Outcome;
-import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.store.RecordState;
 import dev.idempotent.test.servers.RedisProcesses;
@@ -40,6 +38,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import static dev.idempotent.redis.TextOutcomes.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -49,20 +48,6 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * again; under an evicting policy the policy and the evicted keys are read from {@code INFO}.
  */
 class RedisOutOfMemoryTest {
-
-	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
-
-		@Override
-		public String encode(Outcome<String> outcome) {
-			return "=" + ((Outcome.Returned<String>) outcome).value();
-		}
-
-		@Override
-		public Outcome<String> decode(String stored) {
-			return Outcome.returned(stored.substring(1));
-		}
-
-	};
 
 	private final List<AutoCloseable> resources = new ArrayList<>();
 

@@ -39,8 +39,6 @@ import dev.idempotent.core.IdempotencyLease;
 import dev.idempotent.core.IdempotencyListener;
 import dev.idempotent.core.IdempotencyPolicy;
 import dev.idempotent.core.LeaseRenewer;
-import dev.idempotent.core.Outcome;
-import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.core.store.ClaimResult;
 import dev.idempotent.core.store.IdempotencyRecord;
@@ -59,6 +57,7 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import static dev.idempotent.redis.TextOutcomes.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -68,20 +67,6 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * renewal stuck on the store holds up no other call's. Real Redis servers, killed or held up.
  */
 class RedisOutageDuringCallsTest {
-
-	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
-
-		@Override
-		public String encode(Outcome<String> outcome) {
-			return (outcome instanceof Outcome.Returned<String> returned) ? "=" + returned.value() : "?";
-		}
-
-		@Override
-		public Outcome<String> decode(String stored) {
-			return stored.startsWith("=") ? Outcome.returned(stored.substring(1)) : Outcome.unavailable(stored);
-		}
-
-	};
 
 	private final String prefix = "outage-" + UUID.randomUUID() + ":";
 

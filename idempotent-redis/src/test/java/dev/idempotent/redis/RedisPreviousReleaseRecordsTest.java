@@ -26,8 +26,6 @@ import dev.idempotent.core.IdempotencyCall;
 import dev.idempotent.core.IdempotencyEngine;
 import dev.idempotent.core.IdempotencyKeys;
 import dev.idempotent.core.IdempotencyPolicy;
-import dev.idempotent.core.Outcome;
-import dev.idempotent.core.OutcomeCodec;
 import dev.idempotent.core.ReplayUnavailableException;
 import dev.idempotent.core.RequestInProgressException;
 import dev.idempotent.core.store.ClaimResult;
@@ -44,6 +42,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import static dev.idempotent.redis.TextOutcomes.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -61,20 +60,6 @@ class RedisPreviousReleaseRecordsTest {
 
 	private static final IdempotencyKeys KEYS = new IdempotencyKeys("previous-release:" + UUID.randomUUID() + ":",
 			255);
-
-	private static final OutcomeCodec<String> TEXT = new OutcomeCodec<>() {
-
-		@Override
-		public String encode(Outcome<String> outcome) {
-			return "=" + ((Outcome.Returned<String>) outcome).value();
-		}
-
-		@Override
-		public Outcome<String> decode(String stored) {
-			return Outcome.returned(stored.substring(1));
-		}
-
-	};
 
 	// The previous release's claim script, as it was.
 	@SuppressWarnings("rawtypes")
