@@ -16,6 +16,8 @@ package dev.idempotent.spring;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.idempotent.autoconfigure.IdempotencyAutoConfiguration;
@@ -100,17 +102,22 @@ class IdempotenceServiceExecuteTests {
 	void concurrentDuplicatesRunTheWorkOnce() {
 		this.runner.run((context) -> {
 			IdempotenceService idempotence = context.getBean(IdempotenceService.class);
+			// The work that runs waits until every other caller was answered, so all of them meet it running.
+			CountDownLatch othersAnswered = new CountDownLatch(15);
 			List<String> answers = ConcurrentCallers.race(16, () -> {
 				try {
-					return idempotence.execute("payouts", "payout-race", Receipt.class, () -> pay("payout-race", 7))
-						.id();
+					return idempotence.execute("payouts", "payout-race", Receipt.class, () -> {
+						awaitOthers(othersAnswered);
+						return pay("payout-race", 7);
+					}).id();
 				}
 				catch (RequestInProgressException ex) {
+					othersAnswered.countDown();
 					return "in progress";
 				}
 			});
 			assertThat(this.runs).hasValue(1);
-			assertThat(answers).containsOnly("payout-race", "in progress").contains("payout-race");
+			assertThat(answers).containsOnlyOnce("payout-race").filteredOn("in progress"::equals).hasSize(15);
 		});
 	}
 
@@ -171,6 +178,16 @@ class IdempotenceServiceExecuteTests {
 				.isThrownBy(() -> idempotence.execute("payouts", "payout-2", Receipt.class, () -> pay("payout-2", 1)));
 			assertThat(this.runs).hasValue(0);
 		});
+	}
+
+	private static void awaitOthers(CountDownLatch othersAnswered) {
+		try {
+			assertThat(othersAnswered.await(30, TimeUnit.SECONDS)).as("the other callers were answered").isTrue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private Receipt pay(String id, int amount) {
