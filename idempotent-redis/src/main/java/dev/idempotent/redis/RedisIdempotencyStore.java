@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 
 import dev.idempotent.core.StoreDurations;
 import dev.idempotent.core.store.ClaimResult;
@@ -237,11 +237,20 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		}
 		if (claimsPlainly()) {
 			String value = RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis());
-			String leaseMillis = millis(lease, "lease");
-			ClaimResult plain = plainClaimResult(key, () -> this.redis.execute(
-					(RedisCallback<String>) (connection) -> LettuceCalls.setIfAbsentGet(connection, key, value,
-							leaseMillis, this.commandTimeout.toMillis()),
-					EXPOSE_CONNECTION));
+			long leaseMillis = StoreDurations.requirePositiveMillis(lease, "lease").toMillis();
+			ClaimResult plain;
+			try {
+				plain = plainClaimResult(key, this.redis.execute(
+						(RedisCallback<String>) (connection) -> LettuceCalls.setIfAbsentGet(connection, key, value,
+								leaseMillis, this.commandTimeout.toMillis()),
+						EXPOSE_CONNECTION));
+			}
+			catch (RuntimeException ex) {
+				if (!refusedPlainClaim(ex)) {
+					throw ex;
+				}
+				plain = null;
+			}
 			if (plain != null) {
 				return learned(key, plain);
 			}
@@ -257,23 +266,9 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 	/**
 	 * The plain claim's answer: acquired (its fence read on request) when the key was free, the completed
 	 * record that holds it, or {@code null} when the claim script must answer: the key is held by a
-	 * claim in progress (a duplicate must also learn how long it lives), holds something else, is the
-	 * previous release's hash, or Redis refused the write (out of memory, or a Redis before 7.0).
+	 * claim in progress (a duplicate must also learn how long it lives) or holds something else. The
+	 * script answers too when Redis refused the write ({@link #refusedPlainClaim}).
 	 */
-	private @Nullable ClaimResult plainClaimResult(String key, Supplier<@Nullable String> claim) {
-		String previous;
-		try {
-			previous = claim.get();
-		}
-		catch (RuntimeException ex) {
-			if (!refusedPlainClaim(ex)) {
-				throw ex;
-			}
-			return null;
-		}
-		return plainClaimResult(key, previous);
-	}
-
 	private @Nullable ClaimResult plainClaimResult(String key, @Nullable String previous) {
 		if (previous == null) {
 			return ClaimResult.acquiredFenceOnRequest();
@@ -288,25 +283,17 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	// Whether Redis refused the plain claim in a way the claim script answers: nothing was written.
 	private boolean refusedPlainClaim(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause()
-				: null) {
-			String message = cause.getMessage();
-			if (message == null) {
-				continue;
+		String beforeSeven = redisError(failure, (message) -> message.startsWith("ERR syntax error"));
+		if (beforeSeven != null) {
+			if (this.plainClaims) {
+				this.plainClaims = false;
+				logger.info("Redis does not take SET with both NX and GET (it is older than 7.0), so every claim runs "
+						+ "the claim script: {}", beforeSeven);
 			}
-			if (message.startsWith("ERR syntax error")) {
-				if (this.plainClaims) {
-					this.plainClaims = false;
-					logger.info("Redis does not take SET with both NX and GET (it is older than 7.0), so every claim "
-							+ "runs the claim script: {}", message);
-				}
-				return true;
-			}
-			if (message.startsWith("WRONGTYPE") || message.contains("OOM command not allowed")) {
-				return true;
-			}
+			return true;
 		}
-		return false;
+		return redisError(failure, (message) -> message.startsWith("WRONGTYPE")) != null
+				|| outOfMemory(failure) != null;
 	}
 
 	@Override
@@ -352,7 +339,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				.thenApply((claim) -> learned(key, claim));
 		}
 		String value = RedisRecordFormat.inProgress(owner, fingerprint, lease.toMillis(), this.clock.millis());
-		String leaseMillis = millis(lease, "lease");
+		long leaseMillis = StoreDurations.requirePositiveMillis(lease, "lease").toMillis();
 		CompletableFuture<@Nullable String> previous = Objects.requireNonNull(this.redis.execute(
 				(RedisCallback<CompletableFuture<@Nullable String>>) (connection) -> LettuceCalls
 					.setIfAbsentGetAsync(connection, key, value, leaseMillis, this.commandTimeout.toMillis()),
@@ -500,9 +487,15 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 	// Redis's "OOM command not allowed when used memory > 'maxmemory'", however the client wraps it.
 	private static @Nullable String outOfMemory(Throwable ex) {
+		return redisError(ex, (message) -> message.contains("OOM command not allowed"));
+	}
+
+	// The first message in the failure's chain of causes that matches: Redis's own error, however the client
+	// wraps it.
+	private static @Nullable String redisError(Throwable ex, Predicate<String> matches) {
 		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
 			String message = cause.getMessage();
-			if (message != null && message.contains("OOM command not allowed")) {
+			if (message != null && matches.test(message)) {
 				return message;
 			}
 		}
@@ -702,14 +695,14 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 
 		/** {@code SET key value NX PX lease GET}, waiting at most the timeout: the previous value, if any. */
 		static @Nullable String setIfAbsentGet(RedisConnection connection, String key, String value,
-				String leaseMillis, long timeoutMillis) {
+				long leaseMillis, long timeoutMillis) {
 			return (String) decode(await(commands(connection).setGet(bytes(key), bytes(value), ifAbsent(leaseMillis)),
 					timeoutMillis));
 		}
 
 		/** As {@link #setIfAbsentGet}, without waiting, as {@link #evalAsync} does. */
 		static CompletableFuture<@Nullable String> setIfAbsentGetAsync(RedisConnection connection, String key,
-				String value, String leaseMillis, long timeoutMillis) {
+				String value, long leaseMillis, long timeoutMillis) {
 			RedisFuture<byte[]> sent = commands(connection).setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
 			return sent.toCompletableFuture()
 				.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
@@ -721,8 +714,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				});
 		}
 
-		private static SetArgs ifAbsent(String leaseMillis) {
-			return SetArgs.Builder.nx().px(Long.parseLong(leaseMillis));
+		private static SetArgs ifAbsent(long leaseMillis) {
+			return SetArgs.Builder.nx().px(leaseMillis);
 		}
 
 		// A failure as the store reports it: Redis's own error as Lettuce gave it, a timeout named, the command
