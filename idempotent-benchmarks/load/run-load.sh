@@ -25,7 +25,7 @@
 #                               of its wrk thread, from its thousandth request on: a retry storm on one
 #                               completed key)
 #   APP_ARGS  more arguments for the example services, e.g.
-#                               "--management.observations.enable.idempotency.store=false"
+#                               "--idempotent.store.observations=true" (time each store round trip too)
 #   SKIP_BUILD=1  use the example jars already built
 #
 # Needs a JDK 17+, Maven and wrk (apt-get install wrk). CPU per request needs Linux's /proc; Redis's CPU

@@ -28,14 +28,14 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The setting the observability guide gives to drop the store round trips' timers and keep the calls':
- * Spring Boot's {@code management.observations.enable.idempotency.store=false}, on the real service.
+ * The setting the observability guide gives to time each store round trip as well as each call,
+ * {@code idempotent.store.observations=true}, on the real service (without it only the calls are timed;
+ * see {@link ObservabilityHttpTest}).
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "management.observations.enable.idempotency.store=false")
-class ObservabilityWithoutStoreTimersHttpTest {
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "idempotent.store.observations=true")
+class ObservabilityWithStoreTimersHttpTest {
 
-	private static final String PREFIX = "observability-no-store-test-" + UUID.randomUUID() + ":";
+	private static final String PREFIX = "observability-store-test-" + UUID.randomUUID() + ":";
 
 	private static final String ORDER = "{\"sku\":\"lamp\",\"quantity\":1}";
 
@@ -48,20 +48,23 @@ class ObservabilityWithoutStoreTimersHttpTest {
 	private int port;
 
 	@Test
-	void callsAreStillCountedAndTheirRoundTripsNoLongerTimed() {
+	void theStoreRoundTripsAreTimedByCommandAndResult() {
 		ExampleHttpClient http = new ExampleHttpClient(this.port);
 		String key = "obs-" + UUID.randomUUID();
 		assertThat(http.post("alice", "/orders", key, ORDER).statusCode()).isEqualTo(201);
 		assertThat(http.post("alice", "/orders", key, ORDER).headers().firstValue("Idempotent-Replayed"))
 			.hasValue("true");
 
-		assertThat(http.get("admin", "/actuator/metrics/idempotency.requests").statusCode()).isEqualTo(200);
-		assertThat(http.get("admin", "/actuator/metrics/idempotency.store").statusCode()).isEqualTo(404);
+		assertThat(http.get("admin", "/actuator/metrics/idempotency.store?tag=command:claim&tag=result:acquired")
+			.statusCode()).isEqualTo(200);
 		HttpResponse<String> prometheus = http.get("admin", "/actuator/prometheus");
 		assertThat(prometheus.body())
 			.containsPattern(
 					"idempotency_requests_seconds_count\\{[^}]*operation=\"orders\",outcome=\"replayed\"[^}]*} [1-9]")
-			.doesNotContain("idempotency_store_seconds");
+			.containsPattern(
+					"idempotency_store_seconds_count\\{[^}]*command=\"claim\",[^}]*result=\"acquired\"[^}]*} [1-9]")
+			.containsPattern(
+					"idempotency_store_seconds_count\\{[^}]*command=\"complete\",[^}]*result=\"ok\"[^}]*} [1-9]");
 	}
 
 }

@@ -95,7 +95,7 @@ public final class IdempotencyAutoConfiguration {
 					+ "(spring-boot-starter-jdbc and spring.datasource.*); or define an IdempotencyStore bean");
 		}
 		ObservationRegistry registry = observationRegistry.getIfAvailable(() -> ObservationRegistry.NOOP);
-		if (!registry.isNoop()) {
+		if (properties.getStore().isObservations() && !registry.isNoop()) {
 			// Round trips are timed where the engine uses the store: the store bean keeps its own type.
 			chosen = new ObservedIdempotencyStore(chosen, registry, storeConvention.getIfAvailable());
 		}

@@ -253,6 +253,15 @@ public class IdempotencyProperties {
 		 */
 		private Duration timeout = Duration.ofSeconds(2);
 
+		/**
+		 * Whether each store round trip is its own observation, 'idempotency.store' (a timer by command
+		 * and result, with a tracer a span), when the application has an ObservationRegistry. Off by
+		 * default: each call is observed as 'idempotency.requests' either way, the store's failures and
+		 * lapsed claims show there and in 'idempotency.incidents', and Redis commands are timed by
+		 * Lettuce already.
+		 */
+		private boolean observations = false;
+
 		public @Nullable StoreType getType() {
 			return this.type;
 		}
@@ -267,6 +276,14 @@ public class IdempotencyProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = requirePositive(timeout, "idempotent.store.timeout");
+		}
+
+		public boolean isObservations() {
+			return this.observations;
+		}
+
+		public void setObservations(boolean observations) {
+			this.observations = observations;
 		}
 
 	}

@@ -59,6 +59,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class IdempotencyObservationTests {
 
+	private static final String STORE_OBSERVED = "idempotent.store.observations=true";
+
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class, AopAutoConfiguration.class,
 				JacksonAutoConfiguration.class))
@@ -67,7 +69,8 @@ class IdempotencyObservationTests {
 
 	@Test
 	void eachCallIsCountedByOperationAndOutcome() {
-		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+		// The store's observations tell when a completion retried in the background got through.
+		this.runner.withUserConfiguration(Metrics.class).withPropertyValues(STORE_OBSERVED).run((context) -> {
 			Orders orders = context.getBean(Orders.class);
 			FaultInjectingIdempotencyStore store = context.getBean(FaultInjectingIdempotencyStore.class);
 			orders.create("k1", 1);
@@ -129,8 +132,24 @@ class IdempotencyObservationTests {
 	}
 
 	@Test
-	void storeRoundTripsAreTimedByCommandAndResult() {
+	void storeRoundTripsAreNotObservedUnlessAskedFor() {
 		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+			List<String> stopped = context.getBean(Recorder.class).stopped;
+			Orders orders = context.getBean(Orders.class);
+			orders.create("k1", 1);
+			orders.create("k1", 1);
+			assertThat(stopped).containsExactly("business < idempotency.requests", "idempotency.requests < none",
+					"idempotency.requests < none");
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(meters.find("idempotency.store").timers()).isEmpty();
+			assertThat(count(meters, "orders", "executed")).isEqualTo(1);
+			assertThat(count(meters, "orders", "replayed")).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void storeRoundTripsAreTimedByCommandAndResult() {
+		this.runner.withUserConfiguration(Metrics.class).withPropertyValues(STORE_OBSERVED).run((context) -> {
 			Orders orders = context.getBean(Orders.class);
 			orders.create("k1", 1);
 			orders.create("k1", 1);
@@ -150,7 +169,7 @@ class IdempotencyObservationTests {
 
 	@Test
 	void theStoreRoundTripsAndTheMethodsOwnObservationsAreChildrenOfTheCallsObservation() {
-		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+		this.runner.withUserConfiguration(Metrics.class).withPropertyValues(STORE_OBSERVED).run((context) -> {
 			List<String> stopped = context.getBean(Recorder.class).stopped;
 			context.getBean(Orders.class).create("k1", 1);
 			assertThat(stopped).containsExactly("idempotency.store claim < idempotency.requests",
@@ -161,7 +180,7 @@ class IdempotencyObservationTests {
 
 	@Test
 	void theObservationOfAReactiveCallEndsWhenItsAnswerDoesItsClaimCompletedFirst() {
-		this.runner.withUserConfiguration(Metrics.class).run((context) -> {
+		this.runner.withUserConfiguration(Metrics.class).withPropertyValues(STORE_OBSERVED).run((context) -> {
 			List<String> stopped = context.getBean(Recorder.class).stopped;
 			Orders orders = context.getBean(Orders.class);
 			Sinks.One<String> gate = Sinks.one();
