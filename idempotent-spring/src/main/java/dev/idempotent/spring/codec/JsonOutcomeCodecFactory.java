@@ -19,7 +19,6 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.WildcardType;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +29,7 @@ import dev.idempotent.spring.Idempotent;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -436,11 +436,35 @@ public class JsonOutcomeCodecFactory {
 				return "{}";
 			}
 			ResponseEntity<?> entity = (ResponseEntity<?>) value;
-			Map<String, List<String>> headers = new LinkedHashMap<>();
-			entity.getHeaders().forEach(headers::put);
-			return "{\"status\":" + entity.getStatusCode().value() + ",\"headers\":"
-					+ this.mapper.writeValueAsString(headers) + ",\"body\":" + this.body.writeText(entity.getBody())
-					+ "}";
+			// The headers written as the mapper would write a map of them, without making one or a generator.
+			StringBuilder text = new StringBuilder(256).append("{\"status\":")
+				.append(entity.getStatusCode().value())
+				.append(",\"headers\":{");
+			String separator = "";
+			for (Map.Entry<String, List<String>> header : entity.getHeaders().headerSet()) {
+				text.append(separator);
+				separator = ",";
+				quoted(header.getKey(), text).append(":[");
+				List<String> values = header.getValue();
+				for (int i = 0; i < values.size(); i++) {
+					text.append((i > 0) ? "," : "");
+					String headerValue = values.get(i);
+					if (headerValue != null) {
+						quoted(headerValue, text);
+					}
+					else {
+						text.append("null");
+					}
+				}
+				text.append(']');
+			}
+			return text.append("},\"body\":").append(this.body.writeText(entity.getBody())).append('}').toString();
+		}
+
+		private static StringBuilder quoted(String value, StringBuilder text) {
+			text.append('"');
+			JsonStringEncoder.getInstance().quoteAsString(value, text);
+			return text.append('"');
 		}
 
 		@Override

@@ -81,6 +81,21 @@ class StoredOutcomeFormatTests {
 	}
 
 	@Test
+	void headersThatNeedEscapingAreWrittenAsTheMapperWritesThemAndReadBackUnchanged() {
+		OutcomeCodec<Object> codec = codec(new ParameterizedTypeReference<ResponseEntity<String>>() {
+		});
+		String awkward = "say \"hi\" \\ to caf\u00e9\t\u0001 </end>";
+		ResponseEntity<String> entity = ResponseEntity.ok().header("X-Note", awkward, "plain").body("ok");
+		Map<String, List<String>> headers = Map.of("X-Note", List.of(awkward, "plain"));
+		String stored = codec.encode(Outcome.returned(entity));
+		assertThat(stored).isEqualTo("{\"status\":200,\"headers\":"
+				+ JsonMapper.builder().build().writeValueAsString(headers) + ",\"body\":\"ok\"}");
+		ResponseEntity<?> replayed = (ResponseEntity<?>) ((Outcome.Returned<Object>) codec.decode(stored)).value();
+		assertThat(replayed.getHeaders().get("X-Note")).containsExactly(awkward, "plain");
+		assertThat(replayed.getBody()).isEqualTo("ok");
+	}
+
+	@Test
 	void aResponseEntityKeepsItsStatusHeadersAndBody() {
 		OutcomeCodec<Object> codec = codec(new ParameterizedTypeReference<ResponseEntity<Line>>() {
 		});
