@@ -436,7 +436,8 @@ public class JsonOutcomeCodecFactory {
 				return "{}";
 			}
 			ResponseEntity<?> entity = (ResponseEntity<?>) value;
-			// The headers written as the mapper would write a map of them, without making one or a generator.
+			// The headers written as a mapper with default settings writes a map of them, without making a map
+			// or a generator (a mapper that escapes more, say non-ASCII, wrote other text that reads the same).
 			StringBuilder text = new StringBuilder(256).append("{\"status\":")
 				.append(entity.getStatusCode().value())
 				.append(",\"headers\":{");
@@ -447,21 +448,17 @@ public class JsonOutcomeCodecFactory {
 				quoted(header.getKey(), text).append(":[");
 				List<String> values = header.getValue();
 				for (int i = 0; i < values.size(); i++) {
-					text.append((i > 0) ? "," : "");
-					String headerValue = values.get(i);
-					if (headerValue != null) {
-						quoted(headerValue, text);
-					}
-					else {
-						text.append("null");
-					}
+					quoted(values.get(i), text.append((i > 0) ? "," : ""));
 				}
 				text.append(']');
 			}
 			return text.append("},\"body\":").append(this.body.writeText(entity.getBody())).append('}').toString();
 		}
 
-		private static StringBuilder quoted(String value, StringBuilder text) {
+		private static StringBuilder quoted(@Nullable String value, StringBuilder text) {
+			if (value == null) {
+				return text.append("null");
+			}
 			text.append('"');
 			JsonStringEncoder.getInstance().quoteAsString(value, text);
 			return text.append('"');
