@@ -16,7 +16,7 @@
 #   IDEMPOTENT_BENCH_REDIS_URL  the Redis to use (default redis://127.0.0.1:6379, a password as
 #                               redis://:secret@host:port); keys get a prefix of this run and a 60 s
 #                               retention, and nothing else is touched
-#   CONNECTIONS ("32 1")  THREADS (2)  DURATION (30s)  WARMUP (30s)  ROUNDS (2)  PORT (18080)
+#   CONNECTIONS ("32 1")  THREADS (2)  DURATION (30s)  WARMUP (60s)  ROUNDS (2)  PORT (18080)
 #   EXAMPLES ("servlet webflux")  which example services to run, one after the other; servlet-near-cache
 #                               and webflux-near-cache run them with idempotent.redis.near-cache.enabled
 #   KEY_MODES ("unique 10%-duplicates")  the mixes of keys: unique (a new key per request),
@@ -38,7 +38,9 @@ port=${PORT:-18080}
 connection_counts=${CONNECTIONS:-32 1}
 threads=${THREADS:-2}
 duration=${DURATION:-30s}
-warmup=${WARMUP:-30s}
+# Per endpoint. On two cores shared with wrk and Redis, a fresh JVM takes over a minute of load to
+# compile the annotated path; a shorter warm-up measures the JIT, not the code.
+warmup=${WARMUP:-60s}
 rounds=${ROUNDS:-2}
 script=idempotent-benchmarks/load/requests.lua
 examples=${EXAMPLES:-servlet webflux}
@@ -111,6 +113,22 @@ app_cpu() {
   fi
 }
 
+# Prints the CPU time the example's JIT compiler threads have used so far in microseconds, or -1 where
+# /proc is missing: a JVM whose compiler is still busy is still warming up.
+jit_cpu() {
+  local task line name fields total=0
+  [ -r "/proc/$app/stat" ] || { echo -1; return; }
+  for task in /proc/"$app"/task/*/stat; do
+    { read -r line <"$task"; } 2>/dev/null || continue
+    name=${line#*(}
+    name=${name%%)*}
+    [[ $name == C[12]\ CompilerThre* ]] || continue
+    read -r -a fields <<<"${line##*) }"
+    total=$(( total + fields[11] + fields[12] ))
+  done
+  echo $(( total * 1000000 / clock_ticks ))
+}
+
 redis_counters >/dev/null
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building the examples"
@@ -154,7 +172,7 @@ start() {
   local endpoint
   for endpoint in "${endpoints[@]}"; do
     for _ in $(seq 1 360); do
-      answers "$endpoint" && continue 2
+      answers "$endpoint" 2>/dev/null && continue 2
       kill -0 "$app" 2>/dev/null || { log "the $example example exited:"; cat "$app_log" >&2; exit 1; }
       sleep 0.5
     done
@@ -164,19 +182,28 @@ start() {
 }
 
 # Runs wrk on one endpoint; prints "requests/s p50-ms p99-ms duplicates-sent replayed not-201
-# app-µs/request redis-µs/request redis-commands/request redis-command-µs/request".
+# app-µs/request redis-µs/request redis-commands/request redis-command-µs/request", and warns when the
+# JIT compiler took a twentieth of the example's CPU or more (but for a fifth argument, warm-up).
 load() {
-  local endpoint=$1 mode=$2 connections=$3 time=$4 output app_before app_after every storm
+  local endpoint=$1 mode=$2 connections=$3 time=$4 phase=${5:-measured} output app_before app_after jit_before
+  local jit_after every storm
   local wrk_threads=$(( threads < connections ? threads : connections ))
   local redis_before redis_after
   read -r every storm < <(mode_settings "$mode")
   redis_before=$(redis_counters)
   app_before=$(app_cpu)
+  jit_before=$(jit_cpu)
   output=$(RUN_ID="$run_id-$RANDOM-$endpoint-$every-$connections" DUPLICATE_EVERY="$every" DUPLICATE_STORM="$storm" \
     wrk -t"$wrk_threads" -c"$connections" -d"$time" --latency -s "$script" "http://127.0.0.1:$port/bench/$endpoint")
   app_after=$(app_cpu)
+  jit_after=$(jit_cpu)
   redis_after=$(redis_counters)
   printf '%s\n' "$output" | sed 's/^/    /' >&2
+  if [ "$phase" != warm-up ] && [ "$app_before" -ge 0 ] && [ "$jit_before" -ge 0 ] && [ "$app_after" -gt "$app_before" ] \
+    && [ $(( (jit_after - jit_before) * 100 / (app_after - app_before) )) -ge 5 ]; then
+    log "the JIT compiler took $(( (jit_after - jit_before) * 100 / (app_after - app_before) ))% of the example's CPU" \
+      "during this run: the JVM is still warming up (a longer WARMUP gives steadier figures)"
+  fi
   if printf '%s\n' "$output" | grep -q 'Socket errors'; then
     log "wrk saw socket errors or timeouts (over 2 s): the machine is overloaded, and the figures mean little"
   fi
@@ -212,7 +239,7 @@ for example in $examples; do
   start "$example"
   log "$example: warming up each endpoint for $warmup"
   for endpoint in "${endpoints[@]}"; do
-    load "$endpoint" 10%-duplicates 32 "$warmup" >/dev/null
+    load "$endpoint" 10%-duplicates 32 "$warmup" warm-up >/dev/null
   done
   for keys in $key_modes; do
     for connections in $connection_counts; do
