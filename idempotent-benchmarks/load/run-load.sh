@@ -186,7 +186,7 @@ start() {
 # JIT compiler took a twentieth of the example's CPU or more (but for a fifth argument, warm-up).
 load() {
   local endpoint=$1 mode=$2 connections=$3 time=$4 phase=${5:-measured} output app_before app_after jit_before
-  local jit_after every storm
+  local jit_after jit_share=0 every storm
   local wrk_threads=$(( threads < connections ? threads : connections ))
   local redis_before redis_after
   read -r every storm < <(mode_settings "$mode")
@@ -199,10 +199,12 @@ load() {
   jit_after=$(jit_cpu)
   redis_after=$(redis_counters)
   printf '%s\n' "$output" | sed 's/^/    /' >&2
-  if [ "$phase" != warm-up ] && [ "$app_before" -ge 0 ] && [ "$jit_before" -ge 0 ] && [ "$app_after" -gt "$app_before" ] \
-    && [ $(( (jit_after - jit_before) * 100 / (app_after - app_before) )) -ge 5 ]; then
-    log "the JIT compiler took $(( (jit_after - jit_before) * 100 / (app_after - app_before) ))% of the example's CPU" \
-      "during this run: the JVM is still warming up (a longer WARMUP gives steadier figures)"
+  if [ "$app_before" -ge 0 ] && [ "$jit_before" -ge 0 ] && [ "$app_after" -gt "$app_before" ]; then
+    jit_share=$(( (jit_after - jit_before) * 100 / (app_after - app_before) ))
+  fi
+  if [ "$phase" != warm-up ] && [ "$jit_share" -ge 5 ]; then
+    log "the JIT compiler took $jit_share% of the example's CPU during this run: the JVM is still warming up" \
+      "(a longer WARMUP gives steadier figures)"
   fi
   if printf '%s\n' "$output" | grep -q 'Socket errors'; then
     log "wrk saw socket errors or timeouts (over 2 s): the machine is overloaded, and the figures mean little"
