@@ -63,6 +63,7 @@ final class BenchmarkRatios {
 		pair(report, "storeDuplicate", "duplicate, store claim vs GET", Double.NaN);
 		pair(report, "proxyDuplicate", "duplicate through the proxy vs GET", 1.10);
 		pair(report, "proxyDuplicateNearCache", "the same, near-cache on (a storm)", 1.10);
+		pair(report, "proxyDuplicateAgainstDecodedGet", "duplicate via proxy vs GET + JSON read by hand", Double.NaN);
 		pair(report, "proxyOnRedis", "new call through the proxy vs SET NX PX + SET", Double.NaN);
 		report.append("Reactive, on Redis: a Mono method through the proxy and its plain reactive floor, in turns\n");
 		pair(report, "monoOnRedis", "new call vs Mono of SET NX PX + SET", Double.NaN);

@@ -45,6 +45,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ValueOperations;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a call costs with {@code @Idempotent}, next to the least it could cost; one thread.
@@ -56,6 +57,8 @@ import org.springframework.data.redis.core.ValueOperations;
  * value as large as its outcome, the least a duplicate needs.</li>
  * <li>{@code proxyDuplicate}: a duplicate call through the proxy, replayed from Redis, against that
  * {@code GET}.</li>
+ * <li>{@code proxyDuplicateAgainstDecodedGet}: the same duplicate against a duplicate answered by hand:
+ * a {@code GET} of the returned record's JSON, read into the record with the application's mapper.</li>
  * <li>{@code proxyOnRedis}: a new call through the proxy on Redis, against {@code SET NX PX} then
  * {@code SET PX}.</li>
  * <li>{@code proxyOnNoOpStore}, {@code proxyOnInMemory}, {@code plainMethod}: the annotated method on a
@@ -105,6 +108,12 @@ public class IdempotencyBenchmarks {
 	public void proxyDuplicate(OnRedis redis, Pair pair, Blackhole blackhole) {
 		pair.time(blackhole, () -> redis.receipts.reissue(DUPLICATE_KEY, ITEM),
 				() -> redis.values.get(redis.rawDuplicateKey));
+	}
+
+	@Benchmark
+	public void proxyDuplicateAgainstDecodedGet(OnRedis redis, Pair pair, Blackhole blackhole) {
+		pair.time(blackhole, () -> redis.receipts.reissue(DUPLICATE_KEY, ITEM),
+				() -> redis.json.readValue(redis.values.get(redis.rawReceiptKey), Receipt.class));
 	}
 
 	@Benchmark
@@ -281,6 +290,10 @@ public class IdempotencyBenchmarks {
 
 		String rawDuplicateKey;
 
+		String rawReceiptKey;
+
+		JsonMapper json;
+
 		String storeDuplicateKey;
 
 		// The store the application starts on.
@@ -308,6 +321,11 @@ public class IdempotencyBenchmarks {
 			this.outcome = Objects.requireNonNull(completed.outcome(), "outcome");
 			this.rawDuplicateKey = this.prefix + "raw-duplicate";
 			this.values.set(this.rawDuplicateKey, this.outcome, Duration.ofHours(1));
+			// A duplicate answered by hand: the returned record's JSON, kept under a key of its own.
+			this.json = this.context.getBean(JsonMapper.class);
+			this.rawReceiptKey = this.prefix + "raw-receipt";
+			this.values.set(this.rawReceiptKey, this.json.writeValueAsString(Receipt.issue(DUPLICATE_KEY, ITEM)),
+					Duration.ofHours(1));
 			this.storeDuplicateKey = completed.key();
 		}
 
@@ -316,6 +334,7 @@ public class IdempotencyBenchmarks {
 			this.context.getBean(IdempotenceService.class)
 				.delete(IdempotentReceipts.REPLAYED_OPERATION, null, DUPLICATE_KEY);
 			this.context.getBean(StringRedisTemplate.class).delete(this.rawDuplicateKey);
+			this.context.getBean(StringRedisTemplate.class).delete(this.rawReceiptKey);
 			this.context.close();
 		}
 
