@@ -16,6 +16,7 @@ package dev.idempotent.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -333,8 +334,7 @@ public class IdempotencyBenchmarks {
 		public void stop() {
 			this.context.getBean(IdempotenceService.class)
 				.delete(IdempotentReceipts.REPLAYED_OPERATION, null, DUPLICATE_KEY);
-			this.context.getBean(StringRedisTemplate.class).delete(this.rawDuplicateKey);
-			this.context.getBean(StringRedisTemplate.class).delete(this.rawReceiptKey);
+			this.context.getBean(StringRedisTemplate.class).delete(List.of(this.rawDuplicateKey, this.rawReceiptKey));
 			this.context.close();
 		}
 
