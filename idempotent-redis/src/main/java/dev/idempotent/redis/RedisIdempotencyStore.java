@@ -38,7 +38,11 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -685,7 +689,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					sent.set(commands.eval(script.getScriptAsString(), output, keys, argv));
 					return sent.get().toCompletableFuture();
 				});
-			return reply.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((value, failure) -> {
+			return within(reply, timer(commands), timeoutMillis).handle((value, failure) -> {
 				if (failure == null) {
 					return decode(value);
 				}
@@ -703,15 +707,50 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		/** As {@link #setIfAbsentGet}, without waiting, as {@link #evalAsync} does. */
 		static CompletableFuture<@Nullable String> setIfAbsentGetAsync(RedisConnection connection, String key,
 				String value, long leaseMillis, long timeoutMillis) {
-			RedisFuture<byte[]> sent = commands(connection).setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
-			return sent.toCompletableFuture()
-				.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+			RedisClusterAsyncCommands<byte[], byte[]> commands = commands(connection);
+			RedisFuture<byte[]> sent = commands.setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
+			return within(sent.toCompletableFuture(), timer(commands), timeoutMillis)
 				.handle((previous, failure) -> {
 					if (failure == null) {
 						return (String) decode(previous);
 					}
 					throw failed(unwrap(failure), sent, timeoutMillis);
 				});
+		}
+
+		/**
+		 * Fails the reply with a {@link TimeoutException} once the timeout has passed, as
+		 * {@link CompletableFuture#orTimeout} does, but on Lettuce's own timer, which times its commands
+		 * too: scheduling there costs a queue insertion, where {@code orTimeout} wakes the JDK's single
+		 * delay thread whenever the new timeout is the earliest (every call, one at a time), a thread
+		 * switch per call.
+		 */
+		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply, @Nullable Timer timer,
+				long timeoutMillis) {
+			if (timer != null) {
+				try {
+					Timeout timeout = timer.newTimeout(
+							(expired) -> reply.completeExceptionally(new TimeoutException()), timeoutMillis,
+							TimeUnit.MILLISECONDS);
+					reply.whenComplete((value, failure) -> timeout.cancel());
+					return reply;
+				}
+				catch (IllegalStateException ex) {
+					// The client's resources were shut down: the JDK's timer still bounds the call.
+				}
+			}
+			return reply.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+		}
+
+		// The timer of the client behind the connection, or null if the connection does not say.
+		private static @Nullable Timer timer(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+			if (commands instanceof RedisAsyncCommands<byte[], byte[]> standalone) {
+				return standalone.getStatefulConnection().getResources().timer();
+			}
+			if (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
+				return cluster.getStatefulConnection().getResources().timer();
+			}
+			return null;
 		}
 
 		private static SetArgs ifAbsent(long leaseMillis) {

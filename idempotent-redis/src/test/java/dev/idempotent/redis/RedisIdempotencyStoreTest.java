@@ -213,6 +213,14 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 					.havingCause()
 					.isInstanceOf(IllegalStateException.class)
 					.withMessage("Redis did not answer within 300 ms");
+				// A script call without blocking is bounded the same way.
+				assertThatExceptionOfType(ExecutionException.class)
+					.isThrownBy(() -> store.extendAsync(key, "owner-1", LONG_LEASE)
+						.toCompletableFuture()
+						.get(5, TimeUnit.SECONDS))
+					.havingCause()
+					.isInstanceOf(IllegalStateException.class)
+					.withMessage("Redis did not answer within 300 ms");
 				proxy.resume();
 
 				// Disconnected, Lettuce holds a command to send once it has reconnected; a timed-out claim is
