@@ -13,6 +13,12 @@
  */
 package dev.idempotent.example.webflux;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.UUID;
 
 import dev.idempotent.test.servers.TestRedis;
@@ -72,6 +78,16 @@ class DemoUsersHttpTest {
 		assertThat(this.passwordEncoder.upgradeEncoding("{noop}alice")).isFalse();
 		assertThat(this.passwordEncoder.matches("alice", "{noop}alice")).isTrue();
 		assertThat(new ExampleHttpClient(this.port).get("alice", "/orders").statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void aWrongPasswordIsRefused() throws Exception {
+		// The passwords are compared on the request's own thread; they are compared all the same.
+		String credentials = Base64.getEncoder().encodeToString("alice:bob".getBytes(StandardCharsets.UTF_8));
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/orders"))
+			.header("Authorization", "Basic " + credentials)
+			.build();
+		assertThat(HttpClient.newHttpClient().send(request, BodyHandlers.discarding()).statusCode()).isEqualTo(401);
 	}
 
 	@Test
