@@ -723,7 +723,8 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		 * {@link CompletableFuture#orTimeout} does, but on Lettuce's own timer, which times its commands
 		 * too: scheduling there costs a queue insertion, where {@code orTimeout} wakes the JDK's single
 		 * delay thread whenever the new timeout is the earliest (every call, one at a time), a thread
-		 * switch per call.
+		 * switch per call. The timer ticks (every 100 ms by default), so a reply fails up to one tick
+		 * after the timeout.
 		 */
 		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply, @Nullable Timer timer,
 				long timeoutMillis) {
