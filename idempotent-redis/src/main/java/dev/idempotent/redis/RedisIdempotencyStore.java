@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,8 +42,8 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
 import io.netty.util.Timeout;
-import io.netty.util.Timer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -689,7 +690,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					sent.set(commands.eval(script.getScriptAsString(), output, keys, argv));
 					return sent.get().toCompletableFuture();
 				});
-			return within(reply, timer(commands), timeoutMillis).handle((value, failure) -> {
+			return within(reply, client(commands), timeoutMillis).handle((value, failure) -> {
 				if (failure == null) {
 					return decode(value);
 				}
@@ -709,7 +710,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				String value, long leaseMillis, long timeoutMillis) {
 			RedisClusterAsyncCommands<byte[], byte[]> commands = commands(connection);
 			RedisFuture<byte[]> sent = commands.setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
-			return within(sent.toCompletableFuture(), timer(commands), timeoutMillis)
+			return within(sent.toCompletableFuture(), client(commands), timeoutMillis)
 				.handle((previous, failure) -> {
 					if (failure == null) {
 						return (String) decode(previous);
@@ -724,14 +725,14 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		 * too: scheduling there costs a queue insertion, where {@code orTimeout} wakes the JDK's single
 		 * delay thread whenever the new timeout is the earliest (every call, one at a time), a thread
 		 * switch per call. The timer ticks (every 100 ms by default), so a reply fails up to one tick
-		 * after the timeout.
+		 * after the timeout. As with Lettuce's own timeouts, the failure is handed to Lettuce's executors,
+		 * so what follows it never holds up the timer.
 		 */
-		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply, @Nullable Timer timer,
+		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply, @Nullable ClientResources client,
 				long timeoutMillis) {
-			if (timer != null) {
+			if (client != null) {
 				try {
-					Timeout timeout = timer.newTimeout(
-							(expired) -> reply.completeExceptionally(new TimeoutException()), timeoutMillis,
+					Timeout timeout = client.timer().newTimeout((expired) -> fail(reply, client), timeoutMillis,
 							TimeUnit.MILLISECONDS);
 					reply.whenComplete((value, failure) -> timeout.cancel());
 					return reply;
@@ -743,13 +744,25 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			return reply.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
 		}
 
-		// The timer of the client behind the connection, or null if the connection does not say.
-		private static @Nullable Timer timer(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		private static void fail(CompletableFuture<?> reply, ClientResources client) {
+			if (reply.isDone()) {
+				return;
+			}
+			try {
+				client.eventExecutorGroup().execute(() -> reply.completeExceptionally(new TimeoutException()));
+			}
+			catch (RejectedExecutionException ex) {
+				reply.completeExceptionally(new TimeoutException());
+			}
+		}
+
+		// The resources of the client behind the connection, or null if the connection does not say.
+		private static @Nullable ClientResources client(RedisClusterAsyncCommands<byte[], byte[]> commands) {
 			if (commands instanceof RedisAsyncCommands<byte[], byte[]> standalone) {
-				return standalone.getStatefulConnection().getResources().timer();
+				return standalone.getStatefulConnection().getResources();
 			}
 			if (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
-				return cluster.getStatefulConnection().getResources().timer();
+				return cluster.getStatefulConnection().getResources();
 			}
 			return null;
 		}

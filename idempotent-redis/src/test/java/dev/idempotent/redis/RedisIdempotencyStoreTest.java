@@ -221,6 +221,13 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 					.havingCause()
 					.isInstanceOf(IllegalStateException.class)
 					.withMessage("Redis did not answer within 300 ms");
+				// As with Lettuce's own timeouts, what follows the failure does not run on the timer that times
+				// every other call.
+				String failedOn = store.tryClaimAsync(key("async-stalled-thread"), "owner-1", null, LONG_LEASE)
+					.toCompletableFuture()
+					.handle((claim, failure) -> Thread.currentThread().getName())
+					.get(5, TimeUnit.SECONDS);
+				assertThat(failedOn).doesNotStartWith("lettuce-timer");
 				proxy.resume();
 
 				// Disconnected, Lettuce holds a command to send once it has reconnected; a timed-out claim is
