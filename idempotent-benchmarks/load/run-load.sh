@@ -102,12 +102,20 @@ mode_settings() {
 for mode in $key_modes; do mode_settings "$mode" >/dev/null; done
 
 clock_ticks=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# Prints the user and system CPU ticks of one line of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat
+# (the fields after the name in brackets, which may hold spaces).
+cpu_ticks() {
+  local fields
+  read -r -a fields <<<"${1##*) }"
+  echo $(( fields[11] + fields[12] ))
+}
+
 # Prints the example's CPU time so far in microseconds, or -1 where /proc is missing.
 app_cpu() {
-  local stat
+  local line
   if [ -r "/proc/$app/stat" ]; then
-    read -r -a stat <"/proc/$app/stat"
-    echo $(( (stat[13] + stat[14]) * 1000000 / clock_ticks ))
+    read -r line <"/proc/$app/stat"
+    echo $(( $(cpu_ticks "$line") * 1000000 / clock_ticks ))
   else
     echo -1
   fi
@@ -116,15 +124,14 @@ app_cpu() {
 # Prints the CPU time the example's JIT compiler threads have used so far in microseconds, or -1 where
 # /proc is missing: a JVM whose compiler is still busy is still warming up.
 jit_cpu() {
-  local task line name fields total=0
+  local task line name total=0
   [ -r "/proc/$app/stat" ] || { echo -1; return; }
   for task in /proc/"$app"/task/*/stat; do
     { read -r line <"$task"; } 2>/dev/null || continue
     name=${line#*(}
     name=${name%%)*}
     [[ $name == C[12]\ CompilerThre* ]] || continue
-    read -r -a fields <<<"${line##*) }"
-    total=$(( total + fields[11] + fields[12] ))
+    total=$(( total + $(cpu_ticks "$line") ))
   done
   echo $(( total * 1000000 / clock_ticks ))
 }

@@ -120,8 +120,10 @@ import org.springframework.util.ClassUtils;
  * <h2>Timeouts</h2>
  * With Lettuce every call waits at most its command timeout for Redis's answer, whatever the client's
  * own command timeout is (Lettuce's default is 60 seconds): a stalled Redis fails a claim, so the
- * request is refused, and a renewal, which is then retried, instead of holding them up. Redis's own
- * error (NOAUTH, OOM, READONLY) is thrown as Lettuce reports it, so logs name it.
+ * request is refused, and a renewal, which is then retried, instead of holding them up. A call made
+ * without blocking is timed on Lettuce's own timer, so it fails up to one tick of it (100 ms by
+ * default) after its timeout. Redis's own error (NOAUTH, OOM, READONLY) is thrown as Lettuce reports
+ * it, so logs name it.
  * <h2>Fencing</h2>
  * A claim's fence is Redis's clock ({@code TIME}) in microseconds: one clock for every instance of
  * the application, so a later claim of a key gets a greater fence as long as the Redis server's clock
@@ -690,7 +692,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 					sent.set(commands.eval(script.getScriptAsString(), output, keys, argv));
 					return sent.get().toCompletableFuture();
 				});
-			return within(reply, client(commands), timeoutMillis).handle((value, failure) -> {
+			return within(reply, commands, timeoutMillis).handle((value, failure) -> {
 				if (failure == null) {
 					return decode(value);
 				}
@@ -710,7 +712,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 				String value, long leaseMillis, long timeoutMillis) {
 			RedisClusterAsyncCommands<byte[], byte[]> commands = commands(connection);
 			RedisFuture<byte[]> sent = commands.setGet(bytes(key), bytes(value), ifAbsent(leaseMillis));
-			return within(sent.toCompletableFuture(), client(commands), timeoutMillis)
+			return within(sent.toCompletableFuture(), commands, timeoutMillis)
 				.handle((previous, failure) -> {
 					if (failure == null) {
 						return (String) decode(previous);
@@ -728,11 +730,12 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 		 * after the timeout. As with Lettuce's own timeouts, the failure is handed to Lettuce's executors,
 		 * so what follows it never holds up the timer.
 		 */
-		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply, @Nullable ClientResources client,
-				long timeoutMillis) {
+		private static <T> CompletableFuture<T> within(CompletableFuture<T> reply,
+				RedisClusterAsyncCommands<byte[], byte[]> commands, long timeoutMillis) {
+			ClientResources client = client(commands);
 			if (client != null) {
 				try {
-					Timeout timeout = client.timer().newTimeout((expired) -> fail(reply, client), timeoutMillis,
+					Timeout timeout = client.timer().newTimeout((expired) -> expire(reply, client), timeoutMillis,
 							TimeUnit.MILLISECONDS);
 					reply.whenComplete((value, failure) -> timeout.cancel());
 					return reply;
@@ -744,7 +747,7 @@ public class RedisIdempotencyStore implements IdempotencyStore {
 			return reply.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
 		}
 
-		private static void fail(CompletableFuture<?> reply, ClientResources client) {
+		private static void expire(CompletableFuture<?> reply, ClientResources client) {
 			if (reply.isDone()) {
 				return;
 			}
