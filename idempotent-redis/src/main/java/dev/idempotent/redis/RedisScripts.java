@@ -28,9 +28,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  * <p>
  * The store claims with a plain {@code SET NX PX GET} where it can; the claim script answers where
  * that command cannot: a holder in progress, the previous release's hash, a Redis that refused the
- * write, Redis 6.2. The completion runs {@code GET}, {@code PTTL} and {@code SET PX}. Only a held key
- * is read ({@code GET} and {@code PTTL}), and only a key that is no string is read as the previous
- * release's hash.
+ * write, Redis 6.2. The completion runs {@code GET} and {@code SET PX}; the other writes of an owner
+ * also read its claim's {@code PTTL}. Only a key that is no string is read as the previous release's
+ * hash.
  */
 final class RedisScripts {
 
@@ -151,13 +151,30 @@ final class RedisScripts {
 	/**
 	 * Completes the owner's claim with its outcome. {@code ARGV}: the owner, the outcome, the
 	 * retention. Returns 1, or 0 when the owner does not hold the key.
+	 * <p>
+	 * The one script on a new call's path, so it runs two commands, {@code GET} and {@code SET PX}, and
+	 * no function of its own: its owner check is the other scripts' without the {@code PTTL}. The only
+	 * record that check refuses and this one passes is a claim its own owner completed without its
+	 * outcome (after {@link #COMPLETE_WITHOUT_OUTCOME}, whose answer the owner may never have received),
+	 * and completing that with the outcome is true to the one call that ran: its duplicates were refused
+	 * as completed, and are now answered with what it returned.
 	 */
-	static final RedisScript<Long> COMPLETE = RedisScript.of(HELD + """
-			local v, n, i = held(KEYS[1], ARGV[1])
-			if not v then
+	static final RedisScript<Long> COMPLETE = RedisScript.of("""
+			local v = redis.pcall('GET', KEYS[1])
+			if type(v) ~= 'string' then
+				-- The previous release's hash, never held by an owner of this one (HGET raises WRONGTYPE for
+				-- a key of any other type).
+				if v then
+					redis.call('HGET', KEYS[1], 'state')
+				end
 				return 0
 			end
-			redis.call('SET', KEYS[1], '1|C|' .. ARGV[1] .. '|' .. string.sub(v, i + 1) .. '|' .. ARGV[2], 'PX', ARGV[3])
+			local p = '1|I|' .. ARGV[1] .. '|'
+			if string.find(v, p, 1, true) ~= 1 then
+				return 0
+			end
+			local i = string.find(v, '|', #p + 1, true)
+			redis.call('SET', KEYS[1], '1|C|' .. ARGV[1] .. string.sub(v, i) .. '|' .. ARGV[2], 'PX', ARGV[3])
 			return 1
 			""", Long.class);
 

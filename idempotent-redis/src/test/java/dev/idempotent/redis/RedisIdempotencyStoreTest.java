@@ -96,7 +96,7 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 	}
 
 	@Test
-	void aClaimCompletedWithoutItsOutcomeIsCompletedAndItsOwnerCanNoLongerChangeIt() {
+	void aClaimCompletedWithoutItsOutcomeIsCompletedAndItsOwnerCanOnlyAddTheOutcome() {
 		String key = key("without-outcome");
 		store().tryClaim(key, "owner-1", "fp-1", shortLease());
 		// A longer renewal is written into the record: the claim is still in progress, not taken for completed.
@@ -114,14 +114,26 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 		assertThat(duplicate.expiresAt()).isAfter(Instant.now().plus(RETENTION).minus(Duration.ofMinutes(1)));
 		assertThat(store().release(key, "owner-1")).isFalse();
 		assertThat(store().extend(key, "owner-1", LONG_LEASE)).isFalse();
-		assertThat(store().complete(key, "owner-1", "late", RETENTION)).isFalse();
 		assertThat(store().releaseTokenClaim(key, "owner-1", LONG_LEASE)).isFalse();
+		assertThat(store().complete(key, "owner-2", "another's", RETENTION)).isFalse();
 		assertThat(store().find(key)).hasValueSatisfying((record) -> {
 			assertThat(record.state()).isEqualTo(RecordState.COMPLETED);
 			assertThat(record.outcome()).isNull();
 		});
 		assertThat(redis().getExpire(key)).as("the retention, and the lease that marks it completed")
 			.isGreaterThan(RETENTION.toSeconds());
+
+		// The owner's completion retried once Redis has room (the engine retries one whose answer it never
+		// got): the one call that ran is now replayed, still as completed.
+		assertThat(store().complete(key, "owner-1", "late", RETENTION)).isTrue();
+		IdempotencyRecord replayed = store().tryClaim(key, "owner-3", "fp-1", LONG_LEASE).existing();
+		assertThat(replayed.state()).isEqualTo(RecordState.COMPLETED);
+		assertThat(replayed.owner()).isEqualTo("owner-1");
+		assertThat(replayed.outcome()).isEqualTo("late");
+		assertThat(replayed.fingerprint()).isEqualTo("fp-1");
+		assertThat(redis().getExpire(key)).as("the retention").isLessThanOrEqualTo(RETENTION.toSeconds());
+		assertThat(store().complete(key, "owner-1", "again", RETENTION)).as("a completed claim is held by nobody")
+			.isFalse();
 	}
 
 	@Test
